@@ -1,0 +1,249 @@
+"""Speed and memory of nnlib against a plain numpy MLP, the matrix products alone and,
+when it is installed, PyTorch on the CPU. Run: ``python benchmarks/bench.py [--quick]``.
+
+Configurations (medians over repeats, one BLAS thread, the same machine for everyone):
+
+(c) a 2-16-16-1 tanh network on 200 points, 1000 full-batch SGD steps, float64;
+(a) a 64-128-64-10 ReLU network on the 8x8 digits, batch 64, float32, time per SGD step;
+(b) a 784-128-64-10 ReLU network, batch 128, float32, one epoch over 60,000 random
+    MNIST-shaped examples; and its peak memory above the data (tracemalloc).
+
+"GEMM only" times just the matrix products of a step (three forward, five backward: the
+first layer's input gradient is not needed), the floor any implementation pays.
+It also trains the digits model to a test accuracy and times the widget callbacks of the
+chapters (see ``--widgets``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+import nnlib
+from nnlib.data import digits, train_val_test_split
+from nnlib.losses import BCEWithLogitsLoss, CrossEntropyLoss
+from nnlib.optim import SGD, Adam
+
+
+def median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+# --- the three ways to run one step -------------------------------------------------------
+def nnlib_step(model, loss_fn, opt):
+    def step(X, y):
+        out = model(X)
+        loss_fn(out, y)
+        opt.zero_grad()
+        model.backward(loss_fn.backward(), input_grad=False)
+        opt.step()
+    return step
+
+
+def numpy_mlp(sizes, dtype, rng, act="relu"):
+    """A plain vectorised numpy MLP (the reference every tutorial writes), SGD, CE or BCE."""
+    Ws = [rng.normal(0, np.sqrt(2 / a), size=(b, a)).astype(dtype) for a, b in
+          zip(sizes[:-1], sizes[1:], strict=True)]
+    bs = [np.zeros(b, dtype) for b in sizes[1:]]
+    f, df = ((np.tanh, lambda a: 1 - a * a) if act == "tanh" else
+             (lambda z: np.maximum(z, 0), lambda a: a > 0))
+
+    def step(X, y, lr=0.1):
+        acts = [X]
+        for W, b in zip(Ws[:-1], bs[:-1], strict=True):
+            acts.append(f(acts[-1] @ W.T + b))
+        z = acts[-1] @ Ws[-1].T + bs[-1]
+        m = X.shape[0]
+        if z.shape[1] == 1:
+            delta = (1 / (1 + np.exp(-z)) - y) / m
+        else:
+            p = np.exp(z - z.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(m), y] -= 1
+            delta = p / m
+        for i in range(len(Ws) - 1, -1, -1):
+            gW, gb = delta.T @ acts[i], delta.sum(axis=0)
+            if i > 0:
+                delta = (delta @ Ws[i]) * df(acts[i])
+            Ws[i] -= lr * gW
+            bs[i] -= lr * gb
+    return step
+
+
+def gemm_only(sizes, m, dtype, rng):
+    Ws = [rng.normal(size=(b, a)).astype(dtype) for a, b in zip(sizes[:-1], sizes[1:],
+                                                                  strict=True)]
+    acts = [rng.normal(size=(m, a)).astype(dtype) for a in sizes]
+
+    def step(X, y):
+        for i, W in enumerate(Ws):
+            acts[i + 1] = (X if i == 0 else acts[i]) @ W.T
+        for i in range(len(Ws) - 1, -1, -1):
+            delta = acts[i + 1]
+            _ = delta.T @ (X if i == 0 else acts[i])
+            if i > 0:
+                _ = delta @ Ws[i]
+    return step
+
+
+def torch_step(sizes, dtype, act, binary):
+    import torch
+    torch.set_num_threads(1)
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.Tanh() if act == "tanh" else torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers).to(torch.float32 if dtype == np.float32
+                                           else torch.float64)
+    loss_fn = torch.nn.BCEWithLogitsLoss() if binary else torch.nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    cache = {}
+
+    def step(X, y):
+        key = id(X)
+        if key not in cache:
+            cache.clear()
+            cache[key] = (torch.from_numpy(X), torch.from_numpy(y))
+        tx, ty = cache[key]
+        opt.zero_grad()
+        loss_fn(model(tx), ty).backward()
+        opt.step()
+    return step
+
+
+def have_torch():
+    try:
+        import torch  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+# --- configurations --------------------------------------------------------------------------
+def config_c(repeats):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, :1] * X[:, 1:] > 0).astype(np.float64)
+    sizes = [2, 16, 16, 1]
+
+    def run(step):
+        return median_time(lambda: [step(X, y) for _ in range(1000)], repeats)
+
+    model = nnlib.mlp(sizes, "tanh", rng=0)
+    rows = {"nnlib": run(nnlib_step(model, BCEWithLogitsLoss(), SGD(model.parameters(), 0.1))),
+            "numpy MLP": run(numpy_mlp(sizes, np.float64, rng, "tanh")),
+            "GEMM only": run(gemm_only(sizes, 200, np.float64, rng))}
+    if have_torch():
+        rows["PyTorch"] = run(torch_step(sizes, np.float64, "tanh", binary=True))
+    return rows
+
+
+def digits_data(dtype=np.float32):
+    X, y = digits()
+    Xtr, ytr, Xva, yva, Xte, yte = train_val_test_split(X, y, (0.7, 0.1, 0.2), rng=0)
+    return (Xtr.astype(dtype), ytr, Xva.astype(dtype), yva, Xte.astype(dtype), yte)
+
+
+def config_a(repeats):
+    Xtr, ytr, *_ = digits_data()
+    batches = [(Xtr[i:i + 64], ytr[i:i + 64]) for i in range(0, 64 * 15, 64)]
+    sizes = [64, 128, 64, 10]
+
+    def run(step):
+        def epoch():
+            for Xb, yb in batches:
+                step(Xb, yb)
+        return median_time(epoch, repeats) / len(batches)
+
+    rng = np.random.default_rng(0)
+    model = nnlib.mlp(sizes, "relu", rng=0, dtype=np.float32)
+    rows = {"nnlib": run(nnlib_step(model, CrossEntropyLoss(), SGD(model.parameters(), 0.1))),
+            "numpy MLP": run(numpy_mlp(sizes, np.float32, rng)),
+            "GEMM only": run(gemm_only(sizes, 64, np.float32, rng))}
+    if have_torch():
+        rows["PyTorch"] = run(torch_step(sizes, np.float32, "relu", binary=False))
+    return rows
+
+
+def config_b(repeats, n=60_000):
+    rng = np.random.default_rng(0)
+    X = rng.random((n, 784), dtype=np.float32)
+    y = rng.integers(0, 10, size=n)
+    sizes = [784, 128, 64, 10]
+
+    def run(step):
+        def epoch():
+            for i in range(0, n, 128):
+                step(X[i:i + 128], y[i:i + 128])
+        return median_time(epoch, repeats)
+
+    model = nnlib.mlp(sizes, "relu", rng=0, dtype=np.float32)
+    step = nnlib_step(model, CrossEntropyLoss(), SGD(model.parameters(), 0.1))
+    rows = {"nnlib": run(step),
+            "numpy MLP": run(numpy_mlp(sizes, np.float32, rng)),
+            "GEMM only": run(gemm_only(sizes, 128, np.float32, rng))}
+    if have_torch():
+        rows["PyTorch"] = run(torch_step(sizes, np.float32, "relu", binary=False))
+    tracemalloc.start()
+    for i in range(0, n, 128):
+        step(X[i:i + 128], y[i:i + 128])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return rows, peak / 2 ** 20, X.nbytes / 2 ** 20
+
+
+def digits_accuracy():
+    """Train the digits model with nnlib.fit and report test accuracy and training time."""
+    Xtr, ytr, Xva, yva, Xte, yte = digits_data(np.float32)
+    model = nnlib.mlp([64, 128, 64, 10], "relu", rng=0, dtype=np.float32)
+    opt = Adam(model.parameters(), lr=3e-3)
+    t0 = time.perf_counter()
+    nnlib.fit(model, CrossEntropyLoss(), opt, Xtr, ytr, epochs=30, batch_size=64, rng=0,
+              progress=False, diagnostics=False)
+    seconds = time.perf_counter() - t0
+    acc = nnlib.accuracy(model.eval()(Xte), yte)
+    return acc, seconds
+
+
+def fmt(seconds, unit):
+    scale = {"ms": 1e3, "µs": 1e6, "s": 1.0}[unit]
+    return f"{seconds * scale:9.3g} {unit}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller (b)")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else 7
+    print(f"nnlib {nnlib.__version__}, numpy {np.__version__}, 1 BLAS thread, "
+          f"medians of {repeats} runs" + ("" if have_torch() else "; PyTorch not installed"))
+    with threadpool_limits(1):
+        c = config_c(repeats)
+        a = config_a(repeats * 3)
+        b, peak, data_mib = config_b(max(1, repeats // 2), 12_000 if args.quick else 60_000)
+    names = ["nnlib", "numpy MLP", "PyTorch", "GEMM only"]
+    print()
+    print(f"{'':12s}{'(c) 1000 steps':>16s}{'(a) per step':>16s}{'(b) one epoch':>16s}")
+    for name in names:
+        if name in c:
+            print(f"{name:12s}{fmt(c[name], 'ms'):>16s}{fmt(a[name], 'µs'):>16s}"
+                  f"{fmt(b[name], 's'):>16s}")
+    print(f"\n(b) peak memory above the {data_mib:.0f} MiB of data: {peak:.2f} MiB")
+    acc, seconds = digits_accuracy()
+    print(f"digits 64-128-64-10 (Adam, 30 epochs): test accuracy {acc:.2%} "
+          f"after {seconds:.2f} s of training")
+
+
+if __name__ == "__main__":
+    main()
