@@ -3,7 +3,7 @@ when it is installed, PyTorch on the CPU. Run: ``python benchmarks/bench.py [--q
 
 Configurations (medians over repeats, one BLAS thread, the same machine for everyone):
 
-(c) a 2-16-16-1 tanh network on 200 points, 1000 full-batch SGD steps, float64;
+(c) a 2-16-16-1 tanh network on 200 points, 1000 full-batch SGD steps, float32;
 (a) a 64-128-64-10 ReLU network on the 8x8 digits, batch 64, float32, time per SGD step;
 (b) a 784-128-64-10 ReLU network, batch 128, float32, one epoch over 60,000 random
     MNIST-shaped examples; and its peak memory above the data (tracemalloc).
@@ -133,19 +133,19 @@ def have_torch():
 # --- configurations --------------------------------------------------------------------------
 def config_c(repeats):
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(200, 2))
-    y = (X[:, :1] * X[:, 1:] > 0).astype(np.float64)
+    X = rng.normal(size=(200, 2)).astype(np.float32)
+    y = (X[:, :1] * X[:, 1:] > 0).astype(np.float32)
     sizes = [2, 16, 16, 1]
 
     def run(step):
         return median_time(lambda: [step(X, y) for _ in range(1000)], repeats)
 
-    model = nnlib.mlp(sizes, "tanh", rng=0)
+    model = nnlib.mlp(sizes, "tanh", rng=0, dtype=np.float32)
     rows = {"nnlib": run(nnlib_step(model, BCEWithLogitsLoss(), SGD(model.parameters(), 0.1))),
-            "numpy MLP": run(numpy_mlp(sizes, np.float64, rng, "tanh")),
-            "GEMM only": run(gemm_only(sizes, 200, np.float64, rng))}
+            "numpy MLP": run(numpy_mlp(sizes, np.float32, rng, "tanh")),
+            "GEMM only": run(gemm_only(sizes, 200, np.float32, rng))}
     if have_torch():
-        rows["PyTorch"] = run(torch_step(sizes, np.float64, "tanh", binary=True))
+        rows["PyTorch"] = run(torch_step(sizes, np.float32, "tanh", binary=True))
     return rows
 
 

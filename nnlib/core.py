@@ -165,12 +165,21 @@ class Module:
         return self.train(False)
 
     # -- saving and loading ------------------------------------------------------------------
+    def _state_slots(self, prefix: str = ""):
+        """Yield ``(dotted_name, owner, attribute)`` for every parameter and buffer, module by
+        module (own parameters, own buffers, then each child's), as PyTorch orders them."""
+        for name, value in vars(self).items():
+            if isinstance(value, Parameter):
+                yield prefix + name, value, "data"
+        for name in self._buffers:
+            yield prefix + name, self, name
+        for name, child in self.named_children():
+            yield from child._state_slots(prefix + name + ".")
+
     def state_dict(self) -> OrderedDict:
         """A copy of every parameter and buffer, keyed by dotted name."""
-        state = OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
-        for name, buf in self.named_buffers():
-            state[name] = np.array(buf, copy=True)
-        return state
+        return OrderedDict((name, np.array(getattr(owner, attr), copy=True))
+                           for name, owner, attr in self._state_slots())
 
     def load_state_dict(self, state_dict) -> None:
         """Copy arrays from ``state_dict`` into this module's parameters and buffers.
@@ -180,36 +189,31 @@ class Module:
         TypeError
             If ``state_dict`` is not a mapping.
         ValueError
-            If keys are missing or unexpected, or a shape differs.
+            If keys are missing or unexpected, or a shape differs. Nothing is changed then.
         """
         where = f"{self._name()}.load_state_dict"
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"{where}: expected a dict of arrays, got {type(state_dict).__name__}.")
-        targets = {name: (p, "data") for name, p in self.named_parameters()}
-        owners = {}
-        for name, _ in self.named_buffers():
-            *path, attr = name.split(".")
-            owner = self
-            for part in path:
-                owner = owner[int(part)] if part.isdigit() and isinstance(owner, Sequential) \
-                    else getattr(owner, part)
-            owners[name] = (owner, attr)
-        targets.update(owners)
-        missing = sorted(set(targets) - set(state_dict.keys()))
-        unexpected = sorted(set(state_dict.keys()) - set(targets))
+        slots = {name: (owner, attr) for name, owner, attr in self._state_slots()}
+        missing = sorted(set(slots) - set(state_dict.keys()))
+        unexpected = sorted(set(state_dict.keys()) - set(slots))
         if missing or unexpected:
             raise ValueError(f"{where}: the keys do not match; missing {missing}, "
                              f"unexpected {unexpected}.")
-        for name, (owner, attr) in targets.items():
+        new_values = {}
+        for name, (owner, attr) in slots.items():
             current = getattr(owner, attr)
             new = as_array(state_dict[name], where, name=f"state_dict[{name!r}]")
             if np.shape(current) != new.shape:
                 raise ValueError(f"{where}: expected {name!r} of shape {np.shape(current)}, "
                                  f"got {new.shape}.")
+            new_values[name] = new
+        for name, (owner, attr) in slots.items():  # every check passed: now copy
+            current = getattr(owner, attr)
             if isinstance(current, np.ndarray):
-                np.copyto(current, new, casting="unsafe")
-            else:
-                setattr(owner, attr, type(current)(new))
+                np.copyto(current, new_values[name], casting="unsafe")
+            else:  # a Python scalar buffer such as num_batches_tracked
+                setattr(owner, attr, type(current)(new_values[name]))
 
     # -- printing ----------------------------------------------------------------------------
     def extra_repr(self) -> str:

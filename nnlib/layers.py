@@ -13,9 +13,13 @@ import numpy as np
 from . import functional as F
 from ._checks import as_array, check_features, check_finite_scalar, check_int, check_ndim
 from .core import Module, Parameter, Sequential
+from .dropout import Dropout  # noqa: F401  (nnlib.layers.Dropout, as the API promises)
+from .normalization import (BatchNorm1d, GroupNorm, InstanceNorm1d,  # noqa: F401
+                            LayerNorm, RMSNorm)
 
 __all__ = [
-    "Linear", "Identity", "Flatten", "Residual",
+    "Linear", "Identity", "Flatten", "Residual", "Dropout", "BatchNorm1d", "LayerNorm",
+    "RMSNorm", "GroupNorm", "InstanceNorm1d",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Swish",
     "Softplus", "Softmax", "mlp", "ACTIVATIONS",
 ]
@@ -35,7 +39,8 @@ class Linear(Module):
     init : {'he', 'xavier', 'lecun', 'torch'} or callable
         How to draw the weights (Chapter 11): 'he' is N(0, 2 / n_in), 'xavier' is
         U(-sqrt(6 / (n_in + n_out)), +sqrt(6 / (n_in + n_out))), 'lecun' is N(0, 1 / n_in),
-        'torch' is PyTorch's default U(-1/sqrt(n_in), 1/sqrt(n_in)). A callable is called as
+        'torch' is PyTorch's default U(-1/sqrt(n_in), 1/sqrt(n_in)), 'zeros' is all zeros
+        (the symmetry problem of Chapter 11). A callable is called as
         ``init(shape, rng=rng, dtype=dtype)``. Biases start at zero.
     rng : Generator, int or None
         Source of the random initial weights.
@@ -87,7 +92,7 @@ class Linear(Module):
         if dtype.kind != "f":
             raise TypeError(f"Linear: expected a floating dtype such as np.float64 or "
                             f"np.float32, got {dtype}.")
-        from .init import get_initializer  # here, not at the top: init imports nothing of ours
+        from .init import get_initializer
 
         draw = get_initializer(init)
         weight = np.asarray(draw((self.out_features, self.in_features), rng=rng, dtype=dtype))
