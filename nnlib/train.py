@@ -36,6 +36,7 @@ __all__ = [
     "SIGMOID_SATURATION",
     "TANH_SATURATION",
     "PROBE_SIZE",
+    "SMALL_NETWORK_FLOPS",
 ]
 
 #: A sigmoid unit counts as saturated when a < SIGMOID_SATURATION or a > 1 - SIGMOID_SATURATION;
@@ -921,7 +922,7 @@ class _Network:
 
 def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None, schedule=None,
         callbacks=(), rng=None, progress=True, diagnostics=True, shuffle=True,
-        eval_train=False, schedule_interval="epoch") -> History:
+        eval_train=False, schedule_interval="epoch", blas_threads="auto") -> History:
     """Train ``model`` with minibatch gradient descent and record what happened.
 
     For each epoch: shuffle the training set, and for each minibatch (Xb, yb) run
@@ -978,6 +979,12 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     schedule_interval : {'epoch', 'batch'}
         When to call ``schedule.step()``; 'batch' for schedules counted in optimiser steps,
         such as OneCycleLR's ``total_steps = epochs * ceil(m / batch_size)``.
+    blas_threads : 'auto', int or None
+        Threads the BLAS library may use for the matrix products while training. 'auto'
+        uses one thread when a minibatch's forward pass needs fewer than
+        ``SMALL_NETWORK_FLOPS`` floating point operations (thread start-up costs more than it
+        saves on small products) and leaves the setting alone otherwise; None always leaves
+        it alone. The previous setting is restored when fit returns.
 
     Returns
     -------
@@ -1007,8 +1014,8 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
 
     See Also
     --------
-    Chapter 6 (Training a network) writes this loop by hand; Chapter 16 (A practical recipe
-    and diagnostics) reads the History.
+    Chapter 9 (Optimisation) writes this loop by hand; Chapter 16 (A practical recipe and
+    diagnostics) reads the History.
 
     Examples
     --------
@@ -1074,9 +1081,10 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
         for cb in callbacks:
             if hasattr(cb, "on_train_begin"):
                 cb.on_train_begin(history, model)
-        _train_loop(net, loss_fn, optimizer, X, y, labels, val, val_labels, rule, epochs,
-                    batch_size, schedule, metric_schedule, schedule_interval == "batch",
-                    callbacks, rng, progress, probe, shuffle, eval_train, history)
+        with _blas_limit(blas_threads, model, min(batch_size, len(X)), where):
+            _train_loop(net, loss_fn, optimizer, X, y, labels, val, val_labels, rule, epochs,
+                        batch_size, schedule, metric_schedule, schedule_interval == "batch",
+                        callbacks, rng, progress, probe, shuffle, eval_train, history)
         for cb in callbacks:
             if hasattr(cb, "on_train_end"):
                 cb.on_train_end(history, model)
@@ -1091,6 +1099,28 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
         history.stop_reason = f"completed {history.epochs} epochs"
     history.seconds = time.perf_counter() - t_start
     return history
+
+
+#: Below this many floating point operations per minibatch forward pass (2 x weights x batch),
+#: fit runs the matrix products on one BLAS thread (``blas_threads='auto'``).
+SMALL_NETWORK_FLOPS = 5_000_000
+
+
+def _blas_limit(blas_threads, model, batch_size, where):
+    """A context manager that limits the BLAS threads as ``fit``'s docstring describes."""
+    import contextlib
+
+    if blas_threads is None:
+        return contextlib.nullcontext()
+    if blas_threads == "auto":
+        flops = 2 * batch_size * sum(p.size for p in model.parameters())
+        if flops >= SMALL_NETWORK_FLOPS:
+            return contextlib.nullcontext()
+        blas_threads = 1
+    blas_threads = check_int(blas_threads, where, "blas_threads", minimum=1)
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=blas_threads, user_api="blas")
 
 
 def _match_target(t, rule, output, dtype):

@@ -706,3 +706,23 @@ def test_parameter_without_weight_layers_are_measured_by_all_parameters():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         repr(h)
+
+
+def test_fit_limits_blas_threads_for_small_networks_and_restores_them():
+    from threadpoolctl import threadpool_info
+
+    from nnlib.train import SMALL_NETWORK_FLOPS, _blas_limit
+
+    before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    small = mlp([2, 4, 1], rng=0)
+    with _blas_limit("auto", small, 32, "fit"):
+        inside = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        assert inside and all(n == 1 for n in inside)
+    after = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    assert after == before
+    big = mlp([1000, 1000, 10], rng=0)
+    assert 2 * 64 * sum(p.size for p in big.parameters()) >= SMALL_NETWORK_FLOPS
+    with _blas_limit("auto", big, 64, "fit"):
+        assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
+    with pytest.raises(ValueError, match="fit: expected blas_threads >= 1, got 0"):
+        _blas_limit(0, small, 32, "fit")
