@@ -26,7 +26,7 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, FocalLoss, Hu
 from .normalization import BatchNorm1d, GroupNorm, InstanceNorm1d, LayerNorm, RMSNorm
 from .optim import SGD, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm_, clip_grad_value_
 from .schedules import (CosineAnnealingLR, ExponentialLR, LinearWarmup, OneCycleLR,
-                        ReduceLROnPlateau, StepLR)
+                        ReduceLROnPlateau, Schedule, StepLR, schedule_values)
 from .train import (Callback, EarlyStopping, History, accuracy, fit, iterate_minibatches,
                     layer_grad_norms, layer_outputs, predict_proba)
 
@@ -41,8 +41,8 @@ __all__ = [
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "FocalLoss",
     "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "clip_grad_norm_", "clip_grad_value_",
-    "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "OneCycleLR",
-    "ReduceLROnPlateau",
+    "Schedule", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "OneCycleLR",
+    "ReduceLROnPlateau", "schedule_values",
     "fit", "History", "Callback", "EarlyStopping", "accuracy", "predict_proba",
     "iterate_minibatches", "layer_outputs", "layer_grad_norms",
     "autodiff", "data", "functional", "gradcheck", "init", "layers", "losses", "optim",

@@ -397,7 +397,7 @@ class SGD(Optimizer):
     def step(self) -> None:
         """Update every parameter once (see Notes of :class:`SGD`)."""
         lr, mu, tau, wd = self.lr, self.momentum, self.dampening, self.weight_decay
-        for p, state in zip(self.params, self.state):
+        for p, state in zip(self.params, self.state, strict=True):
             g = p.grad if wd == 0 else p.grad + wd * p.data
             if mu != 0:
                 b = state.get("momentum_buffer")
@@ -504,7 +504,7 @@ class RMSprop(Optimizer):
     def step(self) -> None:
         """Update every parameter once (see Notes of :class:`RMSprop`)."""
         lr, alpha, eps, mu, wd = self.lr, self.alpha, self.eps, self.momentum, self.weight_decay
-        for i, (p, state) in enumerate(zip(self.params, self.state)):
+        for i, (p, state) in enumerate(zip(self.params, self.state, strict=True)):
             g = p.grad if wd == 0 else p.grad + wd * p.data
             v = self._buffer(i, "square_avg")
             v *= alpha
@@ -633,7 +633,7 @@ class Adam(Optimizer):
         lr, eps, wd = self.lr, self.eps, self.weight_decay
         beta1, beta2 = self.betas
         l2 = 0.0 if self._decoupled else wd          # the weight decay that enters g
-        for i, (p, state) in enumerate(zip(self.params, self.state)):
+        for i, (p, state) in enumerate(zip(self.params, self.state, strict=True)):
             if self._decoupled and wd != 0:
                 p.data *= 1.0 - lr * wd               # AdamW: theta <- (1 - eta lambda) theta
             g = p.grad if l2 == 0 else p.grad + l2 * p.data

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._checks import check_int, check_nonnegative, check_positive, check_probability
+from ._checks import check_finite_scalar, check_int, check_nonnegative, check_positive
 from .core import Parameter
 from .optim import SGD, Optimizer
 
@@ -35,11 +35,12 @@ __all__ = ["Schedule", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWa
            "OneCycleLR", "ReduceLROnPlateau", "schedule_values"]
 
 
-def _check_open_unit(value, where: str, name: str) -> float:
-    """Return ``value`` as a float; raise unless 0 < value < 1."""
-    value = check_probability(value, where, name)
-    if value == 0.0:
-        raise ValueError(f"{where}: expected {name} in (0, 1), got {value}.")
+def _check_in_unit_interval(value, where: str, name: str, upper_inclusive: bool = False):
+    """Return ``value`` as a float; raise unless 0 < value < 1 (or <= 1)."""
+    value = check_finite_scalar(value, where, name)
+    if not (0.0 < value <= 1.0 if upper_inclusive else 0.0 < value < 1.0):
+        interval = "(0, 1]" if upper_inclusive else "(0, 1)"
+        raise ValueError(f"{where}: expected {name} in {interval}, got {value}.")
     return value
 
 
@@ -391,11 +392,8 @@ class LinearWarmup(Schedule):
         self.warmup_steps = check_int(warmup_steps, where, "warmup_steps", minimum=1)
         if start_factor is None:
             start_factor = 1.0 / (self.warmup_steps + 1)
-        self.start_factor = check_probability(start_factor, where, "start_factor",
-                                              upper_inclusive=True)
-        if self.start_factor == 0.0:
-            raise ValueError(f"{where}: expected start_factor in (0, 1], got 0.0; a zero rate "
-                             f"at step 0 would waste that step.")
+        self.start_factor = _check_in_unit_interval(start_factor, where, "start_factor",
+                                                    upper_inclusive=True)
         if after is not None:
             if isinstance(after, ReduceLROnPlateau) or not isinstance(after, Schedule):
                 raise TypeError(f"{where}: expected after to be a schedule such as "
@@ -438,7 +436,10 @@ class LinearWarmup(Schedule):
 
     def load_state_dict(self, state_dict) -> None:
         where = "LinearWarmup.load_state_dict"
-        saved_after = state_dict.get("after") if isinstance(state_dict, Mapping) else None
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{where}: expected the dict returned by state_dict(), got "
+                            f"{type(state_dict).__name__}.")
+        saved_after = state_dict.get("after")
         if (saved_after is None) != (self.after is None):
             raise ValueError(f"{where}: the saved state "
                              f"{'has no' if saved_after is None else 'has an'} after schedule, "
@@ -530,7 +531,7 @@ class OneCycleLR(Schedule):
         where = "OneCycleLR"
         self.max_lr = check_positive(max_lr, where, "max_lr")
         self.total_steps = check_int(total_steps, where, "total_steps", minimum=1)
-        self.pct_start = _check_open_unit(pct_start, where, "pct_start")
+        self.pct_start = _check_in_unit_interval(pct_start, where, "pct_start")
         self.anneal = _check_choice(anneal, ("cos", "linear"), where, "anneal")
         self.div_factor = check_positive(div_factor, where, "div_factor")
         self.final_div_factor = check_positive(final_div_factor, where, "final_div_factor")
@@ -673,7 +674,7 @@ class ReduceLROnPlateau(Schedule):
                  threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):
         where = "ReduceLROnPlateau"
         self.mode = _check_choice(mode, ("min", "max"), where, "mode")
-        self.factor = _check_open_unit(factor, where, "factor")
+        self.factor = _check_in_unit_interval(factor, where, "factor")
         self.patience = check_int(patience, where, "patience", minimum=0)
         self.threshold = check_nonnegative(threshold, where, "threshold")
         self.threshold_mode = _check_choice(threshold_mode, ("rel", "abs"), where,
