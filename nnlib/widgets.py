@@ -355,7 +355,10 @@ class Experiment(w.VBox):
         self.n_draws = 0
         self._busy = False
         self._pending = False
-        header = w.HTMLMath(f"<h4 style='margin: 0.3em 0'>{html.escape(title, quote=False)}</h4>")
+        # A styled div, not a heading: a page's theme makes headings large, and a widget's
+        # title is a label for the experiment, not a section of the chapter.
+        header = w.HTMLMath(f"<div style='font-weight: 600; font-size: 1.05em; "
+                            f"margin: 0.3em 0'>{html.escape(title, quote=False)}</div>")
         row = w.HBox(list(self.controls.values()),
                      layout=w.Layout(flex_flow="row wrap", align_items="center"))
         children = [header, row, self.output]

@@ -1,0 +1,1 @@
+"""Experiment functions of the book's chapters, one module per chapter."""
