@@ -219,29 +219,29 @@ class Value:
     -----
     Local derivatives of each operation, for c = op(a, b):
 
-    ==========  =================================  ==================================
-    c           dc/da                              dc/db
-    ==========  =================================  ==================================
-    a + b       1                                  1
-    a - b       1                                  -1
-    a * b       b                                  a
-    a / b       1 / b                              -a / b^2
+    ==========  ========================================  ==================================
+    c           dc/da                                     dc/db
+    ==========  ========================================  ==================================
+    a + b       1                                         1
+    a - b       1                                         -1
+    a * b       b                                         a
+    a / b       1 / b                                     -a / b^2
     a ** k      k a^(k-1)   (k a constant)
-    a ** b      b a^(b-1)                          a^b ln a    (needs a > 0)
+    a ** b      b a^(b-1)                                 a^b ln a    (needs a > 0)
     -a          -1
     exp(a)      exp(a) = c
     log(a)      1 / a       (needs a > 0)
     tanh(a)     1 - tanh(a)^2 = 1 - c^2
     sigmoid(a)  sigma(a) (1 - sigma(a)) = c (1 - c)
-    relu(a)     1 if a > 0 else 0   (0 at a = 0, as in PyTorch)
-    ==========  =================================  ==================================
+    relu(a)     1 if a > 0 else 0 (0 at 0, as PyTorch)
+    ==========  ========================================  ==================================
 
     The backward sweep visits the nodes in reverse topological order, so that a node's
     adjoint is complete before it is passed on, and for each node v and each parent u adds
 
         u.grad += (dv/du) * v.grad,
 
-    i.e. the adjoint of u is the *sum* over its children v of child adjoint times local
+    that is, the adjoint of u is the *sum* over its children v of child adjoint times local
     derivative. A node used twice receives two contributions (``x * x`` gives 2x).
 
     Gradients do not accumulate across calls: :meth:`backward` first sets ``grad = 0`` on every
@@ -254,12 +254,14 @@ class Value:
 
     References
     ----------
-    R. E. Wengert, "A simple automatic derivative evaluation program", Comm. ACM 7(8), 1964.
-    S. Linnainmaa, "The representation of the cumulative rounding error of an algorithm as a
-    Taylor expansion of the local rounding errors", Master's thesis, Univ. Helsinki, 1970.
-    A. Griewank and A. Walther, *Evaluating Derivatives*, 2nd ed., SIAM, 2008.
-    A. G. Baydin, B. A. Pearlmutter, A. A. Radul, J. M. Siskind, "Automatic differentiation in
-    machine learning: a survey", JMLR 18(153), 2018.
+    .. [1] R. E. Wengert, "A simple automatic derivative evaluation program", Comm. ACM
+       7(8), 1964.
+    .. [2] S. Linnainmaa, "The representation of the cumulative rounding error of an
+       algorithm as a Taylor expansion of the local rounding errors", Master's thesis,
+       Univ. Helsinki, 1970.
+    .. [3] A. Griewank and A. Walther, *Evaluating Derivatives*, 2nd ed., SIAM, 2008.
+    .. [4] A. G. Baydin, B. A. Pearlmutter, A. A. Radul, J. M. Siskind, "Automatic
+       differentiation in machine learning: a survey", JMLR 18(153), 2018.
 
     See Also
     --------

@@ -348,7 +348,7 @@ def linearly_separable(n, *, margin=0.1, dim=None, rng=None, hyperplane=None,
     The points are drawn uniformly in the cube [-1, 1]^dim; then each side is pushed away
     from the hyperplane by ``margin`` along its unit normal w (x <- x + margin * s w, with
     s = +1 on the positive side and -1 on the other). Every point therefore has distance
-    |w.x + b| >= margin to the plane, and the class is 1 on the positive side, 0 on the
+    ``|w.x + b| >= margin`` to the plane, and the class is 1 on the positive side, 0 on the
     other. Used in Chapter 1 to test the perceptron convergence theorem.
 
     Parameters
@@ -365,7 +365,7 @@ def linearly_separable(n, *, margin=0.1, dim=None, rng=None, hyperplane=None,
         By default w has a uniformly random direction and the plane passes through a random
         point of [-0.25, 0.25]^dim, so that both classes are roughly balanced.
     return_hyperplane : bool, default False
-        Also return the hyperplane (w, b), with ||w|| = 1.
+        Also return the hyperplane (w, b), with ``||w|| = 1``.
 
     Returns
     -------
@@ -675,7 +675,7 @@ def standardize(X_train, *others):
     tuple
         ``(Z_train, *Z_others, mean, std)`` with Z = (X - mean) / std, ``mean`` and ``std``
         of shape (d,). A float32 X_train keeps float32; integers become float64. A feature
-        that is constant in the training set (std below 1e-12 (1 + |mean|)) gets std = 1,
+        that is constant in the training set (std below ``1e-12 (1 + |mean|)``) gets std = 1,
         so it becomes 0 instead of NaN; the returned ``std`` is the one actually used.
 
     Raises

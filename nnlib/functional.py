@@ -5,7 +5,7 @@ respect to the input (softmax, whose Jacobian is not diagonal, has ``softmax_jvp
 ``softmax_vjp`` instead). Chapter 3 derives every formula here; the layers in
 :mod:`nnlib.layers` call these functions, so the book and the library compute the same thing.
 
-Every function is numerically stable in float64 for inputs up to |x| = 1e4: no overflow
+Every function is numerically stable in float64 for inputs up to ``|x| = 1e4``: no overflow
 warning, no NaN. The trick is always the same: never evaluate ``exp`` of a large positive
 number (Chapter 4, "Numerical issues").
 """

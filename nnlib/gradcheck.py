@@ -71,7 +71,7 @@ def rel_error(a, b, tiny: float = 1e-12) -> float:
     The norms are Euclidean norms of the whole arrays. Dividing by ``||a|| + ||b||`` (not by
     ``||b||``) keeps the measure symmetric; ``tiny`` stops a division by zero when both are
     zero. An elementwise ratio would be dominated by entries that are almost zero, where a
-    central difference has round-off of about 1e-16 |f| / eps and no meaningful digits.
+    central difference has round-off of about ``1e-16 |f| / eps`` and no meaningful digits.
 
     Parameters
     ----------
@@ -86,8 +86,8 @@ def rel_error(a, b, tiny: float = 1e-12) -> float:
     --------
     >>> rel_error([1.0, 0.0], [1.0 + 1e-9, 0.0]) < 1e-9
     True
-    >>> round(rel_error([1.0, 2.0], [1.0, -2.0]), 3)
-    0.8
+    >>> round(rel_error([1.0, 2.0], [1.0, -2.0]), 3)  # 4 / (2 sqrt(5))
+    0.894
     """
     a = as_array(a, "rel_error", name="a")
     b = as_array(b, "rel_error", name="b")

@@ -436,7 +436,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
     def forward(self, x):
-        """Normalise ``x`` of shape (..., *normalized_shape) over its trailing dimensions."""
+        """Normalise ``x`` of shape ``(..., *normalized_shape)`` over its trailing dimensions."""
         x = as_array(x, self, dtype=self.dtype)
         _check_trailing_shape(x, self.normalized_shape, self)
         axes, n = self._axes, self._n
@@ -554,7 +554,7 @@ class RMSNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}")
 
     def forward(self, x):
-        """Normalise ``x`` of shape (..., *normalized_shape) by its root mean square."""
+        """Normalise ``x`` of shape ``(..., *normalized_shape)`` by its root mean square."""
         x = as_array(x, self, dtype=self.dtype)
         _check_trailing_shape(x, self.normalized_shape, self)
         mean_sq = np.square(x).sum(axis=self._axes, keepdims=True)

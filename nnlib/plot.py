@@ -248,7 +248,7 @@ def decision_boundary(model, X, y, ax=None, resolution=200, proba=True, title=No
 
     See Also
     --------
-    Chapter 1 (the perceptron's linear boundary) and Chapter 2 (XOR needs a hidden layer).
+    Chapter 1 (the perceptron's linear boundary) and Chapter 2 (XOR and hidden layers).
 
     Examples
     --------
@@ -728,13 +728,13 @@ def network_diagram(model_or_sizes, activations=None, ax=None, highlight_layer=N
         Height of the tallest column, >= 3: a larger layer shows its first
         ``max_units - 2`` units, a gap and its last unit.
     show_weights : bool, optional
-        Line width and opacity proportional to |w|, coloured by the sign of w with the
+        Line width and opacity proportional to ``|w|``, coloured by the sign of w with the
         colour map's two ends (red for w > 0, blue for w < 0 with the default map); default
         True for a model.
     cmap : str or Colormap
         Colour map for the activations (diverging, centred on 0).
     vmax : float, optional
-        Colour range [-vmax, vmax]; default the largest |activation|.
+        Colour range [-vmax, vmax]; default the largest ``|activation|``.
 
     Returns
     -------

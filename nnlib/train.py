@@ -1,6 +1,6 @@
 """Training: the minibatch loop, its record (History) and the per-layer diagnostics.
 
-:func:`fit` is the loop every chapter from Chapter 6 on writes by hand first: shuffle, cut the
+:func:`fit` is the loop the chapters write by hand first (Chapters 2 and 9): shuffle, cut the
 data into minibatches, and for each one run forward, loss, backward and an optimiser step.
 What it adds is bookkeeping: per-epoch losses and accuracies, a validation pass, learning-rate
 schedules, callbacks such as :class:`EarlyStopping`, a progress bar, and the diagnostics of
@@ -42,7 +42,7 @@ __all__ = [
 #: A sigmoid unit counts as saturated when a < SIGMOID_SATURATION or a > 1 - SIGMOID_SATURATION;
 #: there sigma'(z) = a (1 - a) < 0.0099, under 4 % of its maximum 1/4.
 SIGMOID_SATURATION = 0.01
-#: A tanh unit counts as saturated when |a| > TANH_SATURATION; there tanh'(z) = 1 - a^2 < 0.02,
+#: A tanh unit counts as saturated when ``|a| > TANH_SATURATION``; there tanh'(z) = 1 - a^2 < 0.02,
 #: under 2 % of its maximum 1.
 TANH_SATURATION = 0.99
 #: Number of training examples in the fixed probe batch used for the per-epoch diagnostics.
@@ -128,12 +128,12 @@ def iterate_minibatches(X, y, batch_size, shuffle=True, rng=None):
     Notes
     -----
     With m examples there are ceil(m / batch_size) minibatches, so one epoch makes that many
-    parameter updates (Chapter 8). The arguments are checked when the function is called, not
+    parameter updates (Chapter 9). The arguments are checked when the function is called, not
     when the first batch is requested.
 
     See Also
     --------
-    Chapter 8 (Optimisers) compares full-batch, minibatch and stochastic gradient descent.
+    Chapter 9 (Optimisation) compares full-batch, minibatch and stochastic gradient descent.
 
     Examples
     --------
@@ -202,7 +202,8 @@ def accuracy(output, y, *, threshold=0.5):
 
     See Also
     --------
-    Chapter 7 (Loss functions) explains why we train on cross-entropy but report accuracy.
+    Chapter 8 (Losses and maximum likelihood) explains why we train on cross-entropy but
+    report accuracy.
 
     Examples
     --------
@@ -302,7 +303,7 @@ def predict_proba(model, X, batch_size=None):
 
     See Also
     --------
-    Chapter 7 (Loss functions): softmax and sigmoid turn logits into probabilities.
+    Chapter 8 (Losses and maximum likelihood): softmax and sigmoid turn logits into probabilities.
 
     Examples
     --------
@@ -527,7 +528,7 @@ class History:
         Per ReLU layer: the fraction of units whose output is 0 for every probe example.
     saturated_fraction : dict of str -> list of float
         Per Sigmoid / Tanh layer: the fraction of outputs (example, unit pairs) near an
-        asymptote: a < 0.01 or a > 0.99 for the sigmoid, |a| > 0.99 for tanh.
+        asymptote: a < 0.01 or a > 0.99 for the sigmoid, ``|a| > 0.99`` for tanh.
     update_ratio : dict of str -> list of float
         Per layer with parameters: ||W_after - W_before|| / ||W_before|| over the epoch's
         first optimiser step. Around 1e-3 is healthy (Chapter 16). NaN while W = 0.

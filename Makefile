@@ -1,0 +1,119 @@
+# The two commands:   make book    (build the website into _build/html)
+#                     make test    (run every check)
+# Others: make lab (JupyterLab), make vendor (offline JS), make site-check (browser check of
+# the built site), make clean, make distclean, make help.
+#
+# Everything installs itself into .venv on first use: requirements.txt (exact pins) and nnlib
+# (pip install -e .). The install is redone only when requirements.txt or pyproject.toml
+# changes (stamp file .venv/.requirements.stamp).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# The interpreter that creates .venv: python3.11 if present, else python3 (checked >= 3.11).
+BOOTSTRAP_PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+STAMP := $(VENV)/.requirements.stamp
+VENDOR_STAMP := _vendor/.stamp
+PIP := $(PY) -m pip --disable-pip-version-check
+
+# Notebook execution during the book build (myst-nb's nb_execution_mode; applied by
+# tools/book_build.py). Locally `cache`: only notebooks whose code changed are re-run. In CI
+# (CI=true) `force`: the cache keys on code cells only, so a changed nnlib would not
+# invalidate it. `make test` always forces (TEST_EXECUTE); override on the command line,
+# e.g. `make book BOOK_EXECUTE=force`.
+ifneq ($(filter true True TRUE 1 yes,$(CI)),)
+BOOK_EXECUTE ?= force
+else
+BOOK_EXECUTE ?= cache
+endif
+TEST_EXECUTE ?= force
+# Per-cell timeout of nbval, in seconds; keep equal to execute.timeout in _config.yml.
+CELL_TIMEOUT ?= 120
+
+BUILD := _build
+# make test builds a second, fresh copy here, so warnings of unchanged pages are not hidden
+# by Sphinx's incremental build.
+STRICT := $(BUILD)/strict
+NOTEBOOKS = $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
+NBVAL = $(if $(NOTEBOOKS),--nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) $(NOTEBOOKS))
+# `make lab` as root (containers) needs --allow-root.
+ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_ARGS ?=
+
+.PHONY: help book test test-pytest test-book lab vendor setup site-check clean distclean
+
+help:
+	@echo "make book       build the website into $(BUILD)/html and print the path of index.html"
+	@echo "make test       unit tests, doctests, notebooks (nbval) and a strict book build"
+	@echo "make lab        open the notebooks in JupyterLab"
+	@echo "make vendor     fetch MathJax, require.js and the widget manager for offline pages"
+	@echo "make site-check open the built site in headless Chromium, network cut off (needs chromium)"
+	@echo "make clean      remove $(BUILD) and _vendor;  make distclean  also removes $(VENV)"
+
+# --- environment ---------------------------------------------------------------------------
+
+$(PY):
+	@if [ -z "$(BOOTSTRAP_PYTHON)" ]; then \
+	  echo "Setup failed: neither python3.11 nor python3 is on PATH; install Python 3.11 first." >&2; exit 1; fi
+	@if ! "$(BOOTSTRAP_PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
+	  echo "Setup failed: $(BOOTSTRAP_PYTHON) is Python $$("$(BOOTSTRAP_PYTHON)" -c 'import platform; print(platform.python_version())'), but Python 3.11 or newer is needed." >&2; exit 1; fi
+	@echo "Creating $(VENV) with $(BOOTSTRAP_PYTHON)"
+	@if ! "$(BOOTSTRAP_PYTHON)" -m venv $(VENV) >/dev/null 2>&1 || ! $(PY) -m pip --version >/dev/null 2>&1; then \
+	  rm -rf $(VENV); \
+	  echo "Setup failed: $(BOOTSTRAP_PYTHON) cannot create a virtual environment with pip; install its venv module (on Debian or Ubuntu: apt-get install python3-venv)." >&2; exit 1; fi
+
+$(STAMP): requirements.txt pyproject.toml | $(PY)
+	@echo "Installing requirements.txt and nnlib into $(VENV)"
+	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps -e .
+	@touch $@
+
+setup: $(STAMP)
+
+$(VENDOR_STAMP): tools/vendor.py tools/widgets-setup.js | $(PY)
+	$(PY) tools/vendor.py
+
+vendor: $(VENDOR_STAMP)
+
+# --- the two commands ----------------------------------------------------------------------
+
+book: $(STAMP) $(VENDOR_STAMP)
+	BOOK_EXECUTE=$(BOOK_EXECUTE) $(VENV)/bin/jupyter-book build .
+	@echo "The book is at $(abspath $(BUILD)/html/index.html)"
+
+# The two halves run side by side (2 cores); each prints its output when it is done, and
+# make test fails if either fails. Run one alone with `make test-pytest` or `make test-book`.
+test: $(STAMP) $(VENDOR_STAMP)
+	@$(MAKE) --no-print-directory --output-sync=target -j2 test-pytest test-book
+	@echo "== the site loads nothing from outside itself"
+	$(PY) tools/check_offline.py $(STRICT)/_build/html
+	@echo "make test: all checks passed"
+
+test-pytest: $(STAMP)
+	@echo "== unit tests (tests/), doctests (nnlib/), notebooks (nbval: $(words $(NOTEBOOKS)) in chapters/)"
+	$(PY) -m pytest -p no:cacheprovider tests --doctest-modules nnlib $(NBVAL)
+
+test-book: $(STAMP) $(VENDOR_STAMP)
+	@echo "== the book, built afresh with warnings as errors (execution: $(TEST_EXECUTE))"
+	rm -rf $(STRICT)
+	BOOK_EXECUTE=$(TEST_EXECUTE) $(VENV)/bin/jupyter-book build . --path-output $(STRICT) -W -n --keep-going
+
+# --- the rest ------------------------------------------------------------------------------
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
+
+# Open every page of the built site in headless Chromium with all outside requests blocked;
+# checks that maths is typeset and widgets render (tools/check_site_browser.py).
+site-check: $(STAMP)
+	$(PY) tools/check_site_browser.py $(BUILD)/html
+
+clean:
+	rm -rf $(BUILD) _vendor .pytest_cache
+	find nnlib tests tools -name __pycache__ -prune -exec rm -rf {} + 2>/dev/null || true
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info
