@@ -631,7 +631,7 @@ def draw_graph(root: Value, ax=None, *, show_grad: bool = True, show_local: bool
                 arrows.append(([start, end], g))
 
     if ax is None:
-        fig = plt.figure(figsize=(max(3.0, right - left), max(1.5, top - bottom)))
+        fig = plt.figure(figsize=(max(3.0, right - left), max(1.5, top - bottom)), layout="none")
         ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     # shrink the text when the caller's axes are smaller than the graph needs
     box = ax.get_window_extent()
