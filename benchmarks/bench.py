@@ -216,6 +216,60 @@ def digits_accuracy():
     return acc, seconds
 
 
+#: The chapters' slider callbacks, each at the default settings of its widget:
+#: (chapter, module in nnlib.demos, function, keyword arguments).
+WIDGET_CALLBACKS = [
+    (1, "perceptron", "draw_boundary_history", {"step": 0}),
+    (1, "perceptron", "draw_mistakes_vs_bound", {"margin": 0.1}),
+    (2, "xor", "draw_hidden_space", {"w11": 1.0, "w12": 1.0, "b1": -0.5, "w21": -1.0,
+                                     "w22": -1.0, "b2": 1.5, "activation": "step"}),
+    (3, "activations", "draw_activations", {"group": "all", "x_range": 4.0,
+                                            "leaky_alpha": 0.1, "elu_alpha": 1.0}),
+    (3, "activations", "draw_gradient_through_depth", {"depth": 20, "z_std": 1.0}),
+    (4, "forward", "draw_forward_pass", {"step": 1, "depth": 3, "width": 6,
+                                         "activation": "tanh"}),
+    (5, "backprop", "draw_gradient_flow", {"depth": 10, "activation": "sigmoid"}),
+    (6, "autodiff", "draw_sweep", {"step": 0, "show_local": True}),
+    (6, "autodiff", "draw_cost", {"n": 8, "q": 2}),
+    (7, "universal", "draw_width_fit", {"width": 16, "target": "wiggly"}),
+]
+
+
+def widget_timings(repeats=5):
+    """Median time of each chapter's slider callback at its defaults, after one warm-up call
+    (which fills any cache, as the executed notebook does when the book is built): the draw
+    function alone, and draw plus rendering the PNG the reader sees."""
+    import importlib
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    nnlib.plot.use_book_style()
+    rows = []
+    for chapter, module, name, kwargs in WIDGET_CALLBACKS:
+        try:
+            draw = getattr(importlib.import_module(f"nnlib.demos.{module}"), name)
+        except (ImportError, AttributeError):
+            rows.append((chapter, name, None, None))
+            continue
+        plt.close(draw(**kwargs))
+
+        def only_draw():
+            plt.close(draw(**kwargs))
+
+        def draw_and_render():
+            fig = draw(**kwargs)
+            fig.savefig(io.BytesIO(), format="png")
+            plt.close(fig)
+
+        rows.append((chapter, name, median_time(only_draw, repeats),
+                     median_time(draw_and_render, repeats)))
+    return rows
+
+
 def fmt(seconds, unit):
     scale = {"ms": 1e3, "µs": 1e6, "s": 1.0}[unit]
     return f"{seconds * scale:9.3g} {unit}"
@@ -224,7 +278,12 @@ def fmt(seconds, unit):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller (b)")
+    parser.add_argument("--widgets", action="store_true",
+                        help="only time the chapters' slider callbacks")
     args = parser.parse_args(argv)
+    if args.widgets:
+        print_widget_timings()
+        return
     repeats = 3 if args.quick else 7
     print(f"nnlib {nnlib.__version__}, numpy {np.__version__}, 1 BLAS thread, "
           f"medians of {repeats} runs" + ("" if have_torch() else "; PyTorch not installed"))
@@ -243,6 +302,17 @@ def main(argv=None):
     acc, seconds = digits_accuracy()
     print(f"digits 64-128-64-10 (Adam, 30 epochs): test accuracy {acc:.2%} "
           f"after {seconds:.2f} s of training")
+    print_widget_timings()
+
+
+def print_widget_timings():
+    print("\nslider callbacks at their defaults (median of 5 after a warm-up):")
+    print(f"{'chapter':>8s}  {'callback':32s}{'draw':>10s}{'draw + PNG':>12s}")
+    for chapter, name, t_draw, t_png in widget_timings():
+        if t_draw is None:
+            print(f"{chapter:8d}  {name:32s}{'(missing)':>10s}")
+        else:
+            print(f"{chapter:8d}  {name:32s}{t_draw * 1e3:8.0f} ms{t_png * 1e3:10.0f} ms")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ network is retrained once per move, not once per pixel.
 from __future__ import annotations
 
 import html
+import io
 import logging
 import math
 import numbers
@@ -418,11 +419,16 @@ class Experiment(w.VBox):
         self.last_error = None
         self.last_figure = fig
         if _in_notebook():
-            from IPython.display import display
+            from IPython.display import Image, display
 
+            # One render pass: IPython's own display of a Figure crops it with
+            # bbox_inches="tight", which draws the whole figure twice; the book's style
+            # lays figures out with constrained layout, so there is nothing to crop.
+            png = io.BytesIO()
+            fig.savefig(png, format="png", dpi=fig.dpi)
             with self.output:
                 self.output.clear_output(wait=True)
-                display(fig)
+                display(Image(data=png.getvalue(), format="png"))
         else:
             self.output.outputs = ()
         self._close_new_figures(before, keep=fig)
