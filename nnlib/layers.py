@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import functional as F
-from ._checks import as_array, check_features, check_finite_scalar, check_int, check_ndim
+from ._checks import (as_array, check_features, check_finite_scalar, check_int, check_ndim,
+                      check_nonnegative)
 from .core import Module, Parameter, Sequential
 from .dropout import Dropout  # noqa: F401  (nnlib.layers.Dropout, as the API promises)
 from .normalization import (BatchNorm1d, GroupNorm, InstanceNorm1d,  # noqa: F401
@@ -390,7 +391,7 @@ class ELU(_Activation):
 
     def __init__(self, alpha: float = 1.0):
         super().__init__()
-        self.alpha = check_finite_scalar(alpha, "ELU", "alpha")
+        self.alpha = check_nonnegative(alpha, "ELU", "alpha")
 
     def extra_repr(self):
         return f"alpha={self.alpha}"

@@ -202,6 +202,7 @@ BAD = [
     (lambda: PReLU(3)(np.ones((2, 4))), ValueError, "expected input with 3 features"),
     (lambda: Softmax(axis=2)(np.ones((2, 3))), ValueError, "axis 2 is out of range"),
     (lambda: GELU("fast"), ValueError, "GELU: expected approximate"),
+    (lambda: ELU(alpha=-1.0), ValueError, "ELU: expected alpha >= 0, got -1.0"),
     (lambda: mlp([2], rng=0), ValueError, "at least two sizes"),
     (lambda: mlp([2, 3], "swishy", rng=0), ValueError, "unknown activation 'swishy'"),
     (lambda: mlp([2, 1.5], rng=0), TypeError, "positive integers such as"),
