@@ -103,6 +103,7 @@ class Linear(Module):
         self.weight = Parameter(weight.astype(dtype, copy=False))
         self.bias = Parameter(np.zeros(self.out_features, dtype=dtype)) if bias else None
         self._x = None
+        self._ones = np.ones(0, dtype=dtype)  # a vector of m ones; see _batch_sum
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -134,12 +135,22 @@ class Linear(Module):
         else:
             self.weight.grad += delta.T @ x
             if self.bias is not None:
-                self.bias.grad += delta.sum(axis=0)
+                self.bias.grad += self._batch_sum(delta)
+
+    def _batch_sum(self, delta):
+        """sum_i delta_(i,:) written as 1^T delta: a BLAS matrix-vector product, two to four
+        times faster than ``delta.sum(axis=0)`` for the book's batches (numpy sums down a
+        column of a row-major array one row at a time)."""
+        if self._ones.shape[0] != delta.shape[0] or self._ones.dtype != delta.dtype:
+            self._ones = np.ones(delta.shape[0], dtype=delta.dtype)
+        return self._ones @ delta
 
     def backward(self, grad_out):
         x, delta = self._delta(grad_out)
         self._accumulate(x, delta)
-        return delta @ self.weight.data
+        # dL/dx = delta W. np.dot is the same BLAS product as ``@`` for 2-D arrays, but
+        # numpy's matmul is several times slower when delta has one column (m, 1).
+        return np.dot(delta, self.weight.data)
 
     def backward_params(self, grad_out) -> None:
         """Accumulate dL/dW and dL/db only, skipping dL/dx (saves a matrix product when the
@@ -292,7 +303,9 @@ class Tanh(_Activation):
     def backward(self, grad_out):
         a = self._cached(self._a, "output")
         g = self._check_grad_out(grad_out, a.shape, a.dtype)
-        return g * (1.0 - a * a)
+        delta = 1.0 - a * a
+        delta *= g  # in place: delta = grad_out * (1 - a^2) with one array fewer
+        return delta
 
 
 class ReLU(_Activation):

@@ -349,6 +349,7 @@ class Experiment(w.VBox):
 
     def __init__(self, draw, title, caption, controls):
         self.draw_function = draw
+        self.title = title
         self.controls = dict(controls)
         self.output = w.Output(layout=w.Layout(min_height="120px"))
         self.last_figure = None
@@ -428,11 +429,17 @@ class Experiment(w.VBox):
             fig.savefig(png, format="png", dpi=fig.dpi)
             with self.output:
                 self.output.clear_output(wait=True)
-                display(Image(data=png.getvalue(), format="png"))
+                display(Image(data=png.getvalue(), format="png", alt=self._alt_text(values)))
         else:
             self.output.outputs = ()
         self._close_new_figures(before, keep=fig)
         plt.close(fig)
+
+    def _alt_text(self, values):
+        """The figure's text alternative: the experiment's title and the controls' values."""
+        shown = ", ".join(f"{name} = {value:.4g}" if isinstance(value, float) else
+                          f"{name} = {value}" for name, value in values.items())
+        return f"{self.title} ({shown})" if shown else self.title
 
     @staticmethod
     def _close_new_figures(before, keep):

@@ -187,6 +187,15 @@ def test_layout_title_controls_figure_caption():
     assert len(no_caption.children) == 3
 
 
+def test_figure_alt_text_names_the_experiment_and_its_values():
+    box = widgets.interactive(make_draw([]), title="Steeper tanh",
+                              a=widgets.float_slider(0.5, 0.0, 1.0, 0.1, "a"),
+                              kind=widgets.dropdown(["x", "y"], "y"))
+    assert box._alt_text(box.values) == "Steeper tanh (a = 0.5, kind = y)"
+    assert box._alt_text({"lr": 1 / 3}) == "Steeper tanh (lr = 0.3333)"
+    assert widgets.interactive(make_draw([]), title="T")._alt_text({}) == "T"
+
+
 def test_an_error_in_draw_after_a_change_is_shown_not_raised(caplog):
     def draw(a):
         if a > 0.5:
