@@ -39,18 +39,24 @@ BUILD := _build
 STRICT := $(BUILD)/strict
 NOTEBOOKS = $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
 NBVAL = $(if $(NOTEBOOKS),--nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) $(NOTEBOOKS))
+# The browser suite, in a network namespace of its own where the kernel allows it (unshare -n;
+# tools/site_browser.py says which); BOOK_HTML says which built site it opens.
+SITE_TESTS = $(PY) tools/site_browser.py run-offline $(PY) -m pytest -p no:cacheprovider tests/test_site.py
 # `make lab` as root (containers) needs --allow-root.
 ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
 
-.PHONY: help book test test-pytest test-book lab vendor setup site-check clean distclean
+.PHONY: help book test test-pytest test-book test-site lab vendor setup site-check screenshots clean distclean
 
 help:
 	@echo "make book       build the website into $(BUILD)/html and print the path of index.html"
 	@echo "make test       unit tests, doctests, notebooks (nbval) and a strict book build"
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make vendor     fetch MathJax, require.js and the widget manager for offline pages"
-	@echo "make site-check open the built site in headless Chromium, network cut off (needs chromium)"
+	@echo "make site-check the browser tests (tests/test_site.py) on _build/html, network cut off"
+	@echo "make screenshots one full-page PNG per page of _build/html in _build/screenshots/"
+	@echo "make exercises  build the exercise sets' student notebooks and autograder zips (otter assign)"
+	@echo "make grade      grade a folder of submissions into a CSV: make grade ASSIGNMENT=01_perceptron SUBMISSIONS=dir"
 	@echo "make clean      remove $(BUILD) and _vendor;  make distclean  also removes $(VENV)"
 
 # --- environment ---------------------------------------------------------------------------
@@ -84,32 +90,41 @@ book: $(STAMP) $(VENDOR_STAMP)
 	BOOK_EXECUTE=$(BOOK_EXECUTE) $(VENV)/bin/jupyter-book build .
 	@echo "The book is at $(abspath $(BUILD)/html/index.html)"
 
-# The two halves run side by side (2 cores); each prints its output when it is done, and
-# make test fails if either fails. Run one alone with `make test-pytest` or `make test-book`.
+# Two lanes run side by side (2 cores), and make test fails if either fails: pytest (unit
+# tests, doctests, notebooks, exercises) in one; in the other the strict book build, then its
+# static offline check and the browser tests on it. Each lane prints its output when it is
+# done. Run one alone with `make test-pytest`, `make test-book` or `make test-site`.
 test: $(STAMP) $(VENDOR_STAMP)
-	@$(MAKE) --no-print-directory --output-sync=target -j2 test-pytest test-book
-	@echo "== the site loads nothing from outside itself"
-	$(PY) tools/check_offline.py $(STRICT)/_build/html
+	@$(MAKE) --no-print-directory --output-sync=target -j2 test-pytest test-site
 	@echo "make test: all checks passed"
 
 test-pytest: $(STAMP)
-	@echo "== unit tests (tests/), doctests (nnlib/), notebooks (nbval: $(words $(NOTEBOOKS)) in chapters/)"
-	$(PY) -m pytest -p no:cacheprovider tests --doctest-modules nnlib $(NBVAL)
+	@echo "== unit tests (tests/), doctests (nnlib/), notebooks (nbval: $(words $(NOTEBOOKS)) in chapters/), exercises"
+	$(PY) -m pytest -p no:cacheprovider tests --ignore=tests/test_site.py --doctest-modules nnlib $(NBVAL)
 
 test-book: $(STAMP) $(VENDOR_STAMP)
 	@echo "== the book, built afresh with warnings as errors (execution: $(TEST_EXECUTE))"
 	rm -rf $(STRICT)
 	BOOK_EXECUTE=$(TEST_EXECUTE) $(VENV)/bin/jupyter-book build . --path-output $(STRICT) -W -n --keep-going
 
+test-site: test-book
+	@echo "== the site loads nothing from outside itself (static check of every file)"
+	$(PY) tools/check_offline.py $(STRICT)/_build/html
+	@echo "== the site in a real browser, offline: every page (tests/test_site.py)"
+	BOOK_HTML=$(STRICT)/_build/html $(SITE_TESTS)
+
 # --- the rest ------------------------------------------------------------------------------
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
 
-# Open every page of the built site in headless Chromium with all outside requests blocked;
-# checks that maths is typeset and widgets render (tools/check_site_browser.py).
+# The browser suite on the site that `make book` built (make test runs it on its strict build).
 site-check: $(STAMP)
-	$(PY) tools/check_site_browser.py $(BUILD)/html
+	BOOK_HTML=$(BUILD)/html $(SITE_TESTS)
+
+# One full-page PNG per page of _build/html in _build/screenshots/, for review (offline too).
+screenshots: $(STAMP)
+	$(PY) tools/site_browser.py run-offline $(PY) tools/screenshots.py $(BUILD)/html $(BUILD)/screenshots
 
 clean:
 	rm -rf $(BUILD) _vendor .pytest_cache
@@ -117,3 +132,22 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) *.egg-info
+
+# --- graded exercises (tools/exercises.py; exercises/instructors.md) ------------------------
+# make exercises: otter assign every exercises/source/*.ipynb into exercises/student/
+# (committed) and _build/autograder/*.zip; fails, overwriting nothing, if a solution does not
+# pass its own tests. make grade: grade every notebook in SUBMISSIONS with otter run, JOBS at a
+# time, TIMEOUT seconds each, into the CSV file OUT.
+ASSIGNMENT ?=
+SUBMISSIONS ?=
+JOBS ?= 2
+TIMEOUT ?= 120
+OUT ?= scores.csv
+
+.PHONY: exercises grade
+
+exercises: $(STAMP)
+	$(PY) tools/exercises.py assign
+
+grade: $(STAMP)
+	$(PY) tools/exercises.py grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" --jobs "$(JOBS)" --timeout "$(TIMEOUT)" --out "$(OUT)"

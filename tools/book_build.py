@@ -13,6 +13,11 @@
 3. Offline assets.  MathJax, require.js and the ipywidgets HTML manager are served from the
    site (``_vendor/``, filled by ``make vendor``).  A build without them would produce pages
    that silently lack mathematics and widgets, so it stops with one sentence instead.
+4. Bibliography entries as list items.  docutils writes a list of citations as
+   ``<div role="list">`` of ``<div role="doc-biblioentry">``; ARIA 1.2 deprecated that role,
+   and a list whose children are not list items is a critical accessibility violation
+   (axe-core's aria-required-children, checked by tests/test_site.py).  Each entry's role
+   becomes ``listitem``.
 """
 
 from __future__ import annotations
@@ -74,8 +79,16 @@ def _apply_environment(app: Sphinx, config: Config) -> None:
         )
 
 
+def _citations_as_list_items(app: Sphinx, pagename: str, templatename: str, context: dict,
+                             doctree: object) -> None:
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app: Sphinx) -> dict:
     # priority 900: after myst-nb and Jupyter Book have registered their settings.
     app.connect("config-inited", _apply_environment, priority=900)
     app.connect("autodoc-process-docstring", _unique_footnotes)
+    app.connect("html-page-context", _citations_as_list_items)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
