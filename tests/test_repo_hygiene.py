@@ -297,3 +297,19 @@ def test_rule_project_files_skips_checkpoints(tmp_path):
     write_notebook(tmp_path / "chapters" / ".ipynb_checkpoints" / "a-checkpoint.ipynb", [])
     found = project_files(tmp_path, "chapters", "*.ipynb")
     assert [p.name for p in found] == ["a.ipynb"]
+
+
+def test_api_reference_documents_every_public_module():
+    """reference/api.rst has an automodule section for every public module of nnlib (autodoc
+    then lists every public name of it: autodoc_default_options has members: true)."""
+    import pkgutil
+
+    import nnlib
+
+    modules = {"nnlib"} | {m.name for m in pkgutil.walk_packages(nnlib.__path__, "nnlib.")}
+    public = {m for m in modules - {"nnlib"} if not any(p.startswith("_") for p in m.split("."))}
+    rst = (ROOT / "reference" / "api.rst").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\.\. automodule:: (\S+)\s*$", rst, flags=re.M))
+    missing = sorted(public - documented)
+    assert not missing, f"reference/api.rst has no automodule section for {missing}"
+    assert documented <= modules, f"api.rst documents modules that do not exist: {documented - modules}"

@@ -307,7 +307,7 @@ def gelu_tanh_max_difference(x_range=10.0, n=400_001):
     Returns
     -------
     max_diff, z_at : float
-        max |z Phi(z) - tanh-GELU(z)| and the z where it occurs.
+        max ``|z Phi(z) - tanh-GELU(z)|`` and the z where it occurs.
 
     Examples
     --------
@@ -328,7 +328,7 @@ _DEPTH_NAMES = ("sigmoid", "tanh")
 
 
 def derivative_path_products(name, depth, z_std=1.0, n_paths=2000, rng=None):
-    """|f'(z_1) f'(z_2) ... f'(z_N)| along random paths, for N = 1, ..., depth.
+    """``|f'(z_1) f'(z_2) ... f'(z_N)|`` along random paths, for N = 1, ..., depth.
 
     The factor the activations contribute to a gradient on its way back through N layers,
     with every weight set to 1 and the pre-activations z_k drawn from N(0, z_std^2).
@@ -595,7 +595,7 @@ def dead_fraction_theory(x_min, x_max, biases, std=1.4142135623730951):
 
     For one input feature with x_min < 0 < x_max and b <= 0, the unit is dead exactly when
     w x_max <= -b (if w > 0) and w x_min <= -b (if w < 0), that is when
-    b / |x_min| <= w <= -b / x_max. He initialisation with one input has std sqrt(2).
+    ``b / |x_min| <= w <= -b / x_max``. He initialisation with one input has std sqrt(2).
 
     Examples
     --------

@@ -885,7 +885,7 @@ class JacobianTiming(NamedTuple):
     reverse_passes : int
         Sweeps that jacobian_reverse reported (q).
     max_difference : float
-        max |J_forward - J_reverse|: the two modes agree to rounding.
+        max ``|J_forward - J_reverse|``: the two modes agree to rounding.
     """
 
     n: int

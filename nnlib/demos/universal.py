@@ -96,7 +96,7 @@ def _kink(x):
 
 #: The target functions of the chapter, all continuous on K = [0, 1]:
 #: "wiggly" is sin(2 pi x) + 0.5 sin(6 pi x), "sine" is sin(2 pi x),
-#: "kink" is 1.5 |x - 1/3| - 0.5 (continuous, not differentiable at 1/3).
+#: "kink" is ``1.5 |x - 1/3| - 0.5`` (continuous, not differentiable at 1/3).
 TARGETS = {"wiggly": _wiggly, "sine": _sine, "kink": _kink}
 
 #: Widths of the slider experiment (hidden units of the trained one-hidden-layer networks).
@@ -376,7 +376,7 @@ def staircase_network(f, n_bumps, steepness=None, dtype=np.float64) -> Sequentia
 
 
 def sup_error(g, f, x=None):
-    """max |g(x) - f(x)| over a grid of [0, 1]: the sup-norm error the theorem speaks of.
+    """``max |g(x) - f(x)|`` over a grid of [0, 1]: the sup-norm error the theorem speaks of.
 
     Parameters
     ----------
@@ -555,7 +555,7 @@ def count_linear_pieces(x, y, rtol=1e-7):
     y : array_like of shape (m,)
         The function's values.
     rtol : float
-        Second differences below ``rtol`` times the largest |slope| times the spacing count as
+        Second differences below ``rtol`` times the largest ``|slope|`` times the spacing count as
         zero (rounding).
 
     Returns
