@@ -543,8 +543,10 @@ def grade_in_process(nb: dict, tests_dir: Path, *, cell_timeout: float = 60.0
     point; questions never checked are graded at the end. Each cell may run ``cell_timeout``
     seconds (main thread only). Returns the results per question.
     """
-    import numpy as np
     import warnings
+
+    import matplotlib
+    import numpy as np
     from otter import Notebook
     from otter.execute import Checker
     from otter.test_files import GradingResults
@@ -554,8 +556,10 @@ def grade_in_process(nb: dict, tests_dir: Path, *, cell_timeout: float = 60.0
     out = _CappedWriter()
     ns: dict = {"__name__": "__main__"}
     use_alarm = threading.current_thread() is threading.main_thread()
+    # The notebook's setup cell sets the book's matplotlib style (plot.use_book_style): restore
+    # the caller's rcParams afterwards, as the notebook's own kernel would never have shared them.
     with tempfile.TemporaryDirectory(prefix="grade-in-process-") as tmp, \
-            warnings.catch_warnings(), np.errstate(**np.geterr()):
+            warnings.catch_warnings(), np.errstate(**np.geterr()), matplotlib.rc_context():
         Path(tmp, "submission.ipynb").write_text(json.dumps(nb), encoding="utf-8")
         warnings.simplefilter("ignore")   # the student's warnings; tests set their own filters
         os.chdir(tmp)
