@@ -257,10 +257,10 @@ def widget_timings(repeats=5):
             continue
         plt.close(draw(**kwargs))
 
-        def only_draw():
+        def only_draw(draw=draw, kwargs=kwargs):
             plt.close(draw(**kwargs))
 
-        def draw_and_render():
+        def draw_and_render(draw=draw, kwargs=kwargs):
             fig = draw(**kwargs)
             fig.savefig(io.BytesIO(), format="png")
             plt.close(fig)

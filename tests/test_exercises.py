@@ -15,10 +15,8 @@ the same points. The last section checks that each of these checks can fail.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,17 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_tool():
-    name = "exercises_tool"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "exercises.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-ex = _load_tool()
+from exercises_tool import ex  # noqa: E402  (tests/exercises_tool.py)
 # otter's notebook preprocessors declare traits the old way; not our warning to fix
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Traits should be given as instances:DeprecationWarning")

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import json
 import os
-import sys
 import zipfile
 from pathlib import Path
 
@@ -30,17 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_tool():
-    name = "exercises_tool"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "exercises.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-ex = _load_tool()
+from exercises_tool import ex  # noqa: E402  (tests/exercises_tool.py)
 SET = "01_perceptron" if "01_perceptron" in ex.list_sets() else None
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Traits should be given as instances:DeprecationWarning"),

@@ -312,4 +312,5 @@ def test_api_reference_documents_every_public_module():
     documented = set(re.findall(r"^\.\. automodule:: (\S+)\s*$", rst, flags=re.M))
     missing = sorted(public - documented)
     assert not missing, f"reference/api.rst has no automodule section for {missing}"
-    assert documented <= modules, f"api.rst documents modules that do not exist: {documented - modules}"
+    assert documented <= modules, (f"api.rst documents modules that do not exist: "
+                                   f"{documented - modules}")

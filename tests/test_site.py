@@ -401,7 +401,8 @@ def test_notebook_page_launch_buttons_follow_config(session: Session, page: str)
         expected["Colab"] = (f"{buttons['colab_url'].rstrip('/')}/github/{org_repo}/blob/"
                              f"{branch}/{nb}")
     if buttons.get("jupyterhub_url"):
-        expected["JupyterHub"] = f"{buttons['jupyterhub_url'].rstrip('/')}/hub/user-redirect/git-pull"
+        hub = buttons["jupyterhub_url"].rstrip("/")
+        expected["JupyterHub"] = f"{hub}/hub/user-redirect/git-pull"
     missing = [f"{name}: no link starting with {url}" for name, url in expected.items()
                if not any(h.startswith(url) and (name != "Binder" or h.endswith(nb))
                           for h in links)]

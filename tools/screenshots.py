@@ -88,7 +88,8 @@ def main(argv: list[str]) -> int:
                 width, height = capture(page, path)
             finally:
                 page.close()
-            notes = [f"{len(report.console_errors)} console error(s)"] if report.console_errors else []
+            notes = ([f"{len(report.console_errors)} console error(s)"]
+                     if report.console_errors else [])
             if report.external_requests:
                 notes.append(f"{len(report.external_requests)} request(s) outside the site")
             problems += bool(notes)

@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 from urllib.parse import unquote, urljoin, urlsplit
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -225,7 +226,8 @@ async (budget) => {
       await Promise.race([MathJax.startup.promise.catch(() => null), sleep(left())]);
   }
   const views = [...document.querySelectorAll('script[type="%(view)s"]')];
-  await until(() => views.every(s => s.parentElement.querySelector(':scope > .widget-subarea > *')));
+  await until(() => views.every(
+    s => s.parentElement.querySelector(':scope > .widget-subarea > *')));
   for (const img of document.images) img.loading = 'eager';
   await Promise.race([Promise.all([...document.images].map(i => i.decode().catch(() => null))),
                       sleep(left())]);
@@ -261,7 +263,8 @@ MEASURE_JS = """
     if (m) rawTex.push(t.data.slice(Math.max(0, m.index - 30), m.index + 50).trim());
   }
   // widgets: each view next to its script, checked against the saved widget state
-  const stateTag = document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]');
+  const stateTag = document.querySelector(
+    'script[type="application/vnd.jupyter.widget-state+json"]');
   let state = {};
   try { state = stateTag ? JSON.parse(stateTag.textContent).state || {} : {}; } catch (e) {}
   const reachable = (id, seen = new Set()) => {
@@ -409,8 +412,8 @@ def watch(page: Any, origin: str, report: PageReport) -> None:
     page.on("websocket", lambda ws: report.external_requests.append(ws.url))
 
 
-_META_REFRESH = re.compile(r"""<meta[^>]+http-equiv=["']?refresh["']?[^>]*content=["']\s*\d+\s*;\s*url=([^"'>]+)""",
-                           re.IGNORECASE)
+_META_REFRESH = re.compile(r"""<meta[^>]+http-equiv=["']?refresh["']?[^>]*"""
+                           r"""content=["']\s*\d+\s*;\s*url=([^"'>]+)""", re.IGNORECASE)
 
 
 def _fetch_text(url: str) -> str:

@@ -272,8 +272,9 @@ def leaky_relu_grad(z, negative_slope=0.01):
         "hint": {"q4": "one-sided (forward) difference"},
     },
     "silu_grad_is_the_sigmoid_derivative": {
-        "answers": {"q1": SIGMOID, "q4": SILU.replace("f, s = silu(z), sigmoid(z)\n    return f + s * (1 - f)",
-                                                      "s = sigmoid(z)\n    return s * (1 - s)")},
+        "answers": {"q1": SIGMOID,
+                    "q4": SILU.replace("f, s = silu(z), sigmoid(z)\n    return f + s * (1 - f)",
+                                       "s = sigmoid(z)\n    return s * (1 - s)")},
         "expected": {"q1": 3.0, "q4": 0.5},
         "hint": {"q4": "the derivative of the sigmoid alone"},
     },

@@ -207,7 +207,8 @@ CASES = {
         "hint": {"q2": "multiply the local derivative by out.grad (the chain rule)"},
     },
     "tanh_derivative_of_input": {
-        "answers": {"q2": scalar(TANH="            self.grad += (1.0 - self.data ** 2) * out.grad")},
+        "answers": {
+            "q2": scalar(TANH="            self.grad += (1.0 - self.data ** 2) * out.grad")},
         "expected": {"q2": 0.5},
         "hint": {"q2": "you used 1 - x^2, with the input x"},
     },
