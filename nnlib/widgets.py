@@ -19,6 +19,7 @@ import numbers
 import traceback
 
 import ipywidgets as w
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import traitlets
@@ -34,6 +35,7 @@ __all__ = [
     "interactive",
     "Experiment",
     "PlaySlider",
+    "render_png",
 ]
 
 _log = logging.getLogger(__name__)
@@ -315,6 +317,30 @@ def play(value, min, max, description="", interval=300, step=1):  # noqa: A002
     return PlaySlider(button, slider)
 
 
+def render_png(fig) -> bytes:
+    """The PNG an experiment shows for ``fig``, at the figure's own dpi and uncropped.
+
+    The book's figures are laid out with constrained layout, so there is nothing to crop: the
+    book style's ``savefig.bbox = "tight"`` (also what IPython's display of a Figure uses) is
+    turned off here. Most of the time goes into matplotlib's layout pass and the drawing of
+    text; ``benchmarks/bench.py --widgets`` times this function for every chapter's
+    experiment.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(2, 1), dpi=50)
+    >>> png = render_png(fig)
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    >>> plt.close(fig)
+    """
+    out = io.BytesIO()
+    with matplotlib.rc_context({"savefig.bbox": "standard"}):
+        fig.savefig(out, format="png", dpi=fig.dpi)
+    return out.getvalue()
+
+
 def _in_notebook():
     """True inside IPython (where display() renders); False in a plain Python process."""
     try:
@@ -422,14 +448,10 @@ class Experiment(w.VBox):
         if _in_notebook():
             from IPython.display import Image, display
 
-            # One render pass: IPython's own display of a Figure crops it with
-            # bbox_inches="tight", which draws the whole figure twice; the book's style
-            # lays figures out with constrained layout, so there is nothing to crop.
-            png = io.BytesIO()
-            fig.savefig(png, format="png", dpi=fig.dpi)
+            png = render_png(fig)
             with self.output:
                 self.output.clear_output(wait=True)
-                display(Image(data=png.getvalue(), format="png", alt=self._alt_text(values)))
+                display(Image(data=png, format="png", alt=self._alt_text(values)))
         else:
             self.output.outputs = ()
         self._close_new_figures(before, keep=fig)
