@@ -19,7 +19,6 @@ import numbers
 import traceback
 
 import ipywidgets as w
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import traitlets
@@ -336,8 +335,10 @@ def render_png(fig) -> bytes:
     >>> plt.close(fig)
     """
     out = io.BytesIO()
-    with matplotlib.rc_context({"savefig.bbox": "standard"}):
-        fig.savefig(out, format="png", dpi=fig.dpi)
+    # bbox_inches: the whole figure (not the style's "tight"); compress_level 1: a PNG a few
+    # percent larger, written several times faster than at the default level 6
+    fig.savefig(out, format="png", dpi=fig.dpi, bbox_inches=fig.bbox_inches,
+                pil_kwargs={"compress_level": 1})
     return out.getvalue()
 
 
