@@ -292,3 +292,54 @@ def test_draw_function_is_usable_without_a_widget():
     fig = box.draw_function(**box.values)
     assert isinstance(fig, matplotlib.figure.Figure) and len(calls) == 2
     np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), [0, 0.5])
+
+
+# --------------------------------------------------------------------------------------------
+# render_png: the pixels savefig would give, drawn once
+# --------------------------------------------------------------------------------------------
+def _pixels(png):
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def _savefig_png(fig):
+    import io
+
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=fig.dpi, bbox_inches=fig.bbox_inches)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("book_style", [False, True])
+@pytest.mark.parametrize("dpi", [50, 100])
+def test_render_png_gives_savefigs_pixels(book_style, dpi):
+    from nnlib import plot
+
+    if book_style:
+        plot.use_book_style()  # constrained layout, titles on the left, a white face
+
+    def figure():  # a fresh one each time: a second constrained-layout pass moves things
+        fig, axes = plt.subplots(1, 2, figsize=(5, 2.5), dpi=dpi)
+        axes[0].plot(np.linspace(0, 1, 50), np.sin(np.linspace(0, 6, 50)), label="$\\sin 6x$")
+        axes[0].legend()
+        axes[1].set_title("a longer title that moves the layout")
+        axes[1].set_ylabel("loss")
+        return fig
+
+    expected = _pixels(_savefig_png(figure()))
+    got = _pixels(widgets.render_png(figure()))
+    assert got.shape == expected.shape == (int(2.5 * dpi), 5 * dpi, 4)
+    assert np.array_equal(got, expected)
+
+
+def test_render_png_of_a_figure_made_without_pyplot():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 1), dpi=40)
+    fig.add_subplot().plot([0, 1], [1, 0])
+    png = widgets.render_png(fig)
+    assert _pixels(png).shape == (40, 80, 4)
+    assert np.array_equal(_pixels(png), _pixels(_savefig_png(fig)))
