@@ -1,15 +1,15 @@
 """The faster forms used on the training hot path give the textbook formula's numbers.
 
 Each test compares a sped-up line of nnlib with the plain formula it replaces (``delta.sum``,
-``delta @ W``, ``np.sum``, ``np.max``), and checks that the checks in front of it still
-reject bad input with the same sentence.
+``delta @ W``, ``np.sum``, ``np.max``, ``np.where``), and checks that the checks in front of it
+still reject bad input with the same sentence.
 """
 
 import numpy as np
 import pytest
 
 from nnlib import functional as F
-from nnlib.layers import Linear, Tanh
+from nnlib.layers import Linear, ReLU, Tanh
 from nnlib.losses import BCEWithLogitsLoss, CrossEntropyLoss, _total
 
 
@@ -111,3 +111,37 @@ def test_cross_entropy_still_rejects_class_indices_out_of_range(bad):
     with pytest.raises(ValueError, match=rf"CrossEntropyLoss: expected class indices in "
                                          rf"\[0, 10\), got {bad} at position 5"):
         CrossEntropyLoss()(np.zeros((64, 10), np.float32), y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(64, 128), (200, 16), (5,), (3, 4, 2)])
+def test_relu_backward_is_where_bit_for_bit(dtype, shape):
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=shape).astype(dtype)
+    z.flat[::7] = 0.0  # z = 0 passes no gradient (the subgradient PyTorch uses)
+    g = rng.normal(size=shape).astype(dtype)
+    relu = ReLU()
+    relu(z)
+    before = g.copy()
+    delta = relu.backward(g)
+    expected = np.where(z > 0, g, 0.0).astype(dtype)
+    assert delta.dtype == dtype
+    np.testing.assert_array_equal(delta, expected)
+    assert not np.signbit(delta[z <= 0]).any()  # +0.0, never -0.0, where no gradient passes
+    np.testing.assert_array_equal(g, before)   # grad_out is not written to
+
+
+def test_relu_backward_with_infinite_or_nan_gradients_passes_zero_at_dead_units():
+    relu = ReLU()
+    relu(np.array([-1.0, 0.0, 2.0, 3.0]))
+    delta = relu.backward(np.array([np.inf, np.nan, -np.inf, np.nan]))
+    np.testing.assert_array_equal(delta, [0.0, 0.0, -np.inf, np.nan])  # as torch.relu's backward
+
+
+def test_relu_backward_still_checks_its_input():
+    relu = ReLU()
+    with pytest.raises(ValueError, match="backward\\(\\) was called before forward"):
+        relu.backward(np.ones(3))
+    relu(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="expected grad_out of the output's shape"):
+        relu.backward(np.ones((3, 2)))
