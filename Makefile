@@ -41,7 +41,7 @@ NOTEBOOKS = $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoin
 NBVAL = $(if $(NOTEBOOKS),--nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) $(NOTEBOOKS))
 # The browser suite, in a network namespace of its own where the kernel allows it (unshare -n;
 # tools/site_browser.py says which); BOOK_HTML says which built site it opens.
-SITE_TESTS = $(PY) tools/site_browser.py run-offline $(PY) -m pytest -p no:cacheprovider tests/test_site.py
+SITE_TESTS = $(PY) tools/site_browser.py run-offline $(PY) -m pytest -p no:cacheprovider tests/site/test_site.py
 # `make lab` as root (containers) needs --allow-root.
 ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
@@ -53,7 +53,7 @@ help:
 	@echo "make test       unit tests, doctests, notebooks (nbval) and a strict book build"
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make vendor     fetch MathJax, require.js and the widget manager for offline pages"
-	@echo "make site-check the browser tests (tests/test_site.py) on _build/html, network cut off"
+	@echo "make site-check the browser tests (tests/site/test_site.py) on _build/html, network cut off"
 	@echo "make screenshots one full-page PNG per page of _build/html in _build/screenshots/"
 	@echo "make exercises  build the exercise sets' student notebooks and autograder zips (otter assign)"
 	@echo "make grade      grade a folder of submissions into a CSV: make grade ASSIGNMENT=01_perceptron SUBMISSIONS=dir"
@@ -71,10 +71,10 @@ $(PY):
 	  rm -rf $(VENV); \
 	  echo "Setup failed: $(BOOTSTRAP_PYTHON) cannot create a virtual environment with pip; install its venv module (on Debian or Ubuntu: apt-get install python3-venv)." >&2; exit 1; fi
 
-$(STAMP): requirements.txt pyproject.toml | $(PY)
+$(STAMP): requirements.txt pyproject.toml book/pyproject.toml | $(PY)
 	@echo "Installing requirements.txt and nnlib into $(VENV)"
 	$(PIP) install -r requirements.txt
-	$(PIP) install --no-deps -e .
+	$(PIP) install --no-deps -e . -e ./book
 	@touch $@
 
 setup: $(STAMP)
@@ -99,8 +99,8 @@ test: $(STAMP) $(VENDOR_STAMP)
 	@echo "make test: all checks passed"
 
 test-pytest: $(STAMP)
-	@echo "== unit tests (tests/), doctests (nnlib/), notebooks (nbval: $(words $(NOTEBOOKS)) in chapters/), exercises"
-	$(PY) -m pytest -p no:cacheprovider tests --ignore=tests/test_site.py --doctest-modules nnlib $(NBVAL)
+	@echo "== unit tests (tests/), doctests (nnlib/, book/), notebooks (nbval: $(words $(NOTEBOOKS)) in chapters/), exercises"
+	$(PY) -m pytest -p no:cacheprovider tests --ignore=tests/site/test_site.py --doctest-modules nnlib book $(NBVAL)
 
 test-book: $(STAMP) $(VENDOR_STAMP)
 	@echo "== the book, built afresh with warnings as errors (execution: $(TEST_EXECUTE))"
@@ -110,7 +110,7 @@ test-book: $(STAMP) $(VENDOR_STAMP)
 test-site: test-book
 	@echo "== the site loads nothing from outside itself (static check of every file)"
 	$(PY) tools/check_offline.py $(STRICT)/_build/html
-	@echo "== the site in a real browser, offline: every page (tests/test_site.py)"
+	@echo "== the site in a real browser, offline: every page (tests/site/test_site.py)"
 	BOOK_HTML=$(STRICT)/_build/html $(SITE_TESTS)
 
 # --- the rest ------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def numpy_mlp(sizes, dtype, rng, act="relu"):
                 delta = (delta @ Ws[i]) * df(acts[i])
             Ws[i] -= lr * gW
             bs[i] -= lr * gb
-    step.params = Ws + bs  # for tests/test_benchmark.py
+    step.params = Ws + bs  # for tests/library/test_benchmark.py
     return step
 
 
@@ -298,21 +298,21 @@ def digits_accuracy():
 
 
 #: The chapters' slider callbacks, each at the default settings of its widget:
-#: (chapter, module in nnlib.demos, function, keyword arguments).
+#: (chapter, module of the book package, function, keyword arguments).
 WIDGET_CALLBACKS = [
-    (1, "perceptron", "draw_boundary_history", {"step": 0}),
-    (1, "perceptron", "draw_mistakes_vs_bound", {"margin": 0.1}),
-    (2, "xor", "draw_hidden_space", {"w11": 1.0, "w12": 1.0, "b1": -0.5, "w21": -1.0,
+    (1, "ch01_perceptron", "draw_boundary_history", {"step": 0}),
+    (1, "ch01_perceptron", "draw_mistakes_vs_bound", {"margin": 0.1}),
+    (2, "ch02_xor", "draw_hidden_space", {"w11": 1.0, "w12": 1.0, "b1": -0.5, "w21": -1.0,
                                      "w22": -1.0, "b2": 1.5, "activation": "step"}),
-    (3, "activations", "draw_activations", {"group": "all", "x_range": 4.0,
+    (3, "ch03_activations", "draw_activations", {"group": "all", "x_range": 4.0,
                                             "leaky_alpha": 0.1, "elu_alpha": 1.0}),
-    (3, "activations", "draw_gradient_through_depth", {"depth": 20, "z_std": 1.0}),
-    (4, "forward", "draw_forward_pass", {"step": 1, "depth": 3, "width": 6,
+    (3, "ch03_activations", "draw_gradient_through_depth", {"depth": 20, "z_std": 1.0}),
+    (4, "ch04_forward", "draw_forward_pass", {"step": 1, "depth": 3, "width": 6,
                                          "activation": "tanh"}),
-    (5, "backprop", "draw_gradient_flow", {"depth": 10, "activation": "sigmoid"}),
-    (6, "autodiff", "draw_sweep", {"step": 0, "show_local": True}),
-    (6, "autodiff", "draw_cost", {"n": 8, "q": 2}),
-    (7, "universal", "draw_width_fit", {"width": 16, "target": "wiggly"}),
+    (5, "ch05_backprop", "draw_gradient_flow", {"depth": 10, "activation": "sigmoid"}),
+    (6, "ch06_autodiff", "draw_sweep", {"step": 0, "show_local": True}),
+    (6, "ch06_autodiff", "draw_cost", {"n": 8, "q": 2}),
+    (7, "ch07_universal_approximation", "draw_width_fit", {"width": 16, "target": "wiggly"}),
 ]
 
 
@@ -331,7 +331,7 @@ def widget_timings(repeats=5):
     rows = []
     for chapter, module, name, kwargs in WIDGET_CALLBACKS:
         try:
-            draw = getattr(importlib.import_module(f"nnlib.demos.{module}"), name)
+            draw = getattr(importlib.import_module(f"book.{module}"), name)
         except (ImportError, AttributeError):
             rows.append((chapter, name, None, None))
             continue

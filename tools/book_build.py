@@ -16,7 +16,7 @@
 4. Bibliography entries as list items.  docutils writes a list of citations as
    ``<div role="list">`` of ``<div role="doc-biblioentry">``; ARIA 1.2 deprecated that role,
    and a list whose children are not list items is a critical accessibility violation
-   (axe-core's aria-required-children, checked by tests/test_site.py).  Each entry's role
+   (axe-core's aria-required-children, checked by tests/site/test_site.py).  Each entry's role
    becomes ``listitem``.
 """
 

@@ -6,7 +6,7 @@ For every HTML page, each resource the browser fetches by itself (scripts, style
 icons, images, frames, media, preload/preconnect hints) must be a relative URL to a file that
 exists in the site. Every CSS file is checked the same way for ``url(...)`` and
 ``@import``. Ordinary links (``<a href>``) are not fetches and are not checked. This is a
-static check; the browser tests (tests/test_site.py) watch real requests.
+static check; the browser tests (tests/site/test_site.py) watch real requests.
 
 Exit status 0 if the site is self-contained, 1 with one line per problem otherwise.
 """

@@ -1,6 +1,6 @@
 """Open the built website in headless Chromium, offline: the code the browser checks share.
 
-Used by ``tests/test_site.py`` (the browser test suite; ``make test`` runs it on the strict
+Used by ``tests/site/test_site.py`` (the browser test suite; ``make test`` runs it on the strict
 build; ``make site-check`` on the site of ``make book``) and ``tools/screenshots.py``
 (``make screenshots``).
 

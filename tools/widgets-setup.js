@@ -1,6 +1,6 @@
 // Loaded on pages with widgets, after require.js and before embed-amd.js (nb_ipywidgets_js in
 // _config.yml). `make vendor` (tools/vendor.py) copies it next to embed-amd.js. Three fixes,
-// all found with the browser tests (tests/test_site.py):
+// all found with the browser tests (tests/site/test_site.py):
 //
 // 1. embed-amd.js loads its Font Awesome files relative to the URL that require.js gives its
 //    modules, which by default is the page's own folder (404s). Map the module names to the

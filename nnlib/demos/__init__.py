@@ -1,1 +1,0 @@
-"""Experiment functions of the book's chapters, one module per chapter."""
