@@ -10,7 +10,6 @@ slider, and the book's benchmark can time it.
 from __future__ import annotations
 
 import contextlib
-import time
 import tracemalloc
 
 import matplotlib as mpl
@@ -22,7 +21,7 @@ from matplotlib.colors import Normalize
 from nnlib import plot
 from nnlib._checks import as_array, check_int, make_rng
 from nnlib.core import Module, Sequential
-from nnlib.layers import Linear, Sigmoid, mlp
+from nnlib.layers import Linear, mlp
 
 from .shared import get_clock, one_blas_thread, time_call
 

@@ -32,11 +32,10 @@ from matplotlib.figure import Figure
 
 from nnlib._checks import as_array, check_int, check_positive
 from nnlib.autodiff import Value, draw_graph
-from nnlib.core import Sequential
 from nnlib.data import moons
 from nnlib.functional import sigmoid, sigmoid_grad
 from nnlib.gradcheck import numerical_grad, rel_error
-from nnlib.layers import Linear, Sigmoid, mlp
+from nnlib.layers import Linear, mlp
 from nnlib.losses import BCEWithLogitsLoss, CrossEntropyLoss
 from nnlib.plot import COLORS
 

@@ -1,4 +1,4 @@
-"""Tests of book.ch07_universal_approximation, the experiments of Chapter 7 (Universal approximation)."""
+"""Tests of book.ch07_universal_approximation, the experiments of Chapter 7."""
 
 import matplotlib
 

@@ -1,4 +1,4 @@
-"""tools/exercises.py as a module, for tests/exercises/test_exercises.py and tests/exercises/test_grading.py.
+"""tools/exercises.py as a module, for the tests in tests/exercises/.
 
 Loaded from its path under the name ``tools_exercises``: ``import exercises`` could find the
 repository's ``exercises/`` folder (a namespace package) instead.

@@ -9,7 +9,7 @@ For every set, built with otter assign (in this process, into a temporary folder
 (d) the committed student notebook is byte for byte what `make exercises` makes now.
 
 The notebooks are graded in process (tools/exercises.py, ``grade_in_process``: otter's own
-grading calls without a Jupyter kernel); tests/exercises/test_grading.py shows that ``otter run`` gives
+grading calls without a Jupyter kernel); test_grading.py shows that ``otter run`` gives
 the same points. The last section checks that each of these checks can fail.
 """
 

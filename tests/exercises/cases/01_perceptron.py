@@ -1,4 +1,4 @@
-"""Typical wrong answers to exercise set 1 (the perceptron), for tests/exercises/test_exercises.py.
+"""Typical wrong answers to exercise set 1 (the perceptron); see test_exercises.py.
 
 Each case replaces answer cells of the student notebook (``answers``: question -> code), and
 says how many points every answered question must get (``expected``; unanswered questions must
