@@ -15,7 +15,7 @@ import tracemalloc
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.collections import PathCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import Normalize
 
 from nnlib import plot
@@ -23,6 +23,8 @@ from nnlib._checks import as_array, check_int, make_rng
 from nnlib.core import Module, Sequential
 from nnlib.layers import Linear, mlp
 
+from . import live
+from .live import LiveFigure
 from .shared import get_clock, one_blas_thread, time_call
 
 __all__ = [
@@ -30,7 +32,8 @@ __all__ = [
     "activation_memory", "retained_forward_bytes", "time_forward",
     "forward_scaling",
     "draw_forward_scaling", "DEMO_ACTIVATIONS", "DEMO_X", "demo_input", "demo_network",
-    "forward_trace", "draw_forward_pass", "draw_forward_steps",
+    "forward_trace", "draw_forward_pass", "draw_forward_steps", "ForwardPass",
+    "forward_pass_experiment", "EXPERIMENTS",
 ]
 
 #: Activations offered by the animated forward pass.
@@ -558,3 +561,106 @@ def draw_forward_steps(depth=3, width=5, activation="tanh", seed=0, steps=None):
     fig.suptitle(f"A forward pass fills the network layer by layer ({activation}, "
                  f"D = {depth})")
     return fig
+
+
+class ForwardPass(LiveFigure):
+    """The chapter's live experiment: the animated forward pass (:class:`book.live.LiveFigure`).
+
+    Controls: ``step`` (0 to ``depth``), ``depth`` (1 to 8), ``width`` (1 to 10) and
+    ``activation``. A new network is drawn when depth, width or activation change; a step only
+    recolours the units, moves the shaded band and the value labels, and retitles, so that a
+    Play or a slider move redraws a handful of artists.
+
+    Examples
+    --------
+    >>> from book.live import Renderer
+    >>> r = Renderer(ForwardPass())
+    >>> png = r.png({"step": 1, "depth": 3, "width": 4, "activation": "tanh"})
+    >>> png[:4] == b"\\x89PNG", r.live.title.get_text().startswith("Step 1 of 3")
+    (True, True)
+    >>> r.close()
+    """
+
+    size = (7.6, 4.4)
+    rebuild_on = ("depth", "width", "activation")
+
+    def __init__(self, seed=0):
+        self.seed = seed
+
+    def valid(self, step, depth, width, activation):
+        return 0 <= step <= depth
+
+    def bounds(self, step, depth, width, activation):
+        return {"step": (0, depth)}
+
+    def build(self, fig, step, depth, width, activation):
+        where = "ForwardPass"
+        depth, width = _check_demo_args(depth, width, activation, where)
+        self.net = demo_network(depth, width, activation, seed=self.seed)
+        _, self.acts = forward_trace(self.net, demo_input())
+        self.depth, self.activation = depth, activation
+        ax = fig.add_subplot()
+        plot.network_diagram(self.net, activations=self.acts, ax=ax,
+                             vmax=_color_limit(activation, self.acts), title=" ")
+        self.ax = ax
+        self.units = [c for c in ax.collections if isinstance(c, PathCollection)]
+        self.faces = [c.get_facecolors().copy() for c in self.units]
+        self.band = ax.axvspan(-0.35, 0.35, color=plot.COLORS[1], alpha=0.12, zorder=0, lw=0)
+        names = list(ax.texts)     # the layer names under the columns: over the band too
+        self.labels = []
+        for layer, values in enumerate(self.acts):
+            before = len(ax.texts)
+            _label_values(ax, layer, values)
+            self.labels.append(ax.texts[before:])
+        self.title = ax.set_title(_step_title(0, depth, activation))
+        # the band is drawn under the weights, so they are redrawn with it (blitting draws
+        # the animated artists over the cached background, in z-order)
+        edges = [c for c in ax.collections if isinstance(c, LineCollection)]
+        self.animate(*self.units, self.band, self.title, *edges, *names,
+                     *[t for texts in self.labels for t in texts])
+
+    def update(self, step, depth, width, activation):
+        step = min(int(step), self.depth)
+        white = np.ones(4)
+        for k, (coll, faces) in enumerate(zip(self.units, self.faces, strict=True)):
+            coll.set_facecolors(faces if k <= step else np.tile(white, (len(faces), 1)))
+            coll.set_edgecolors(plot.COLORS[1] if k == step else "#333333")
+            coll.set_linewidths(2.6 if k == step else 1.2)
+        self.band.set_x(step - 0.35)
+        for k, texts in enumerate(self.labels):
+            for t in texts:
+                t.set_visible(k == step)
+        self.title.set_text(_step_title(step, self.depth, self.activation))
+
+    def describe(self, step, depth, width, activation):
+        step = min(int(step), depth)
+        sizes = "-".join(str(n) for n in [4] + [width] * (depth - 1) + [3])
+        values = ", ".join(f"{v:+.2f}" for v in self.acts[step][:6]) if hasattr(self, "acts") \
+            and len(self.acts) == depth + 1 else ""
+        where = "the input" if step == 0 else ("the output" if step == depth else
+                                               f"hidden layer {step}")
+        return (f"Forward pass of a {sizes} {activation} network, step {step} of {depth}: "
+                f"layers 0 to {step} are coloured; {where} holds {values}.")
+
+
+def forward_pass_experiment(seed=0) -> live.Experiment:
+    """The chapter's interactive experiment: :class:`ForwardPass` with its controls.
+
+    Press Play (or move the step) to walk the input through the layers; change the depth,
+    the width and the activation. On the website: depths 1 to 4 and widths 3, 6 and 9.
+    """
+    return live.Experiment(
+        "forward-pass", ForwardPass(seed),
+        title="A forward pass, one layer at a time",
+        caption=("Units are coloured by their value; the outlined layer is the one just "
+                 "computed."),
+        controls=dict(
+            step=live.Play(0, 6, value=1, interval=900, label="step l"),
+            depth=live.IntSlider(1, 6, value=3, label="depth D", web=range(1, 5)),
+            width=live.IntSlider(2, 10, value=6, label="hidden width", web=(3, 6, 9)),
+            activation=live.Choice(list(DEMO_ACTIVATIONS), "tanh", label="activation")))
+
+
+#: The chapter's live experiments (tests/chapters/test_live.py and benchmarks/bench.py
+#: enumerate them).
+EXPERIMENTS = (forward_pass_experiment,)

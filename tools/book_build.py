@@ -18,11 +18,33 @@
    and a list whose children are not list items is a critical accessibility violation
    (axe-core's aria-required-children, checked by tests/site/test_site.py).  Each entry's role
    becomes ``listitem``.
+5. Live experiments (``book/live.py``).  The kernels that execute the chapters get
+   ``NNBOOK_BUILD=1`` in their environment, so every experiment renders its frames and shows
+   itself as a flipbook (HTML) instead of a widget.  When a page is written, the frames' images
+   (data URIs in the flipbook's JSON) are written to ``_live/<page>/<experiment>/<n>.png`` and
+   the JSON points at those files, so the page itself stays light and the images load when a
+   control reaches them; the page gets ``live.js`` and ``live.css`` (and only pages with an
+   experiment do).
+6. Markup that renders both here and in JupyterLab (jupyterlab-myst), rewritten in each
+   notebook's text before it is parsed (``source-read``):
+
+   - a figure's caption is the markdown cell right after the code cell that draws it, starting
+     with a target line ``(label)=`` and ``**Figure.**``; it becomes that cell's
+     ``mystnb.figure`` caption and name (a numbered, referable figure), and the cell goes;
+   - ``[Figure](#label)`` becomes ``{numref}`label``` ("Figure 3");
+   - ``[Rosenblatt (1958)](#cite-rosenblatt1958)`` becomes ``{cite:t}`rosenblatt1958```, and a
+     link text without the parenthesised year, ``[Rosenblatt, 1958](#cite-rosenblatt1958)``,
+     becomes ``{cite:alp}`` (author and year, for use inside parentheses).
+
+   JupyterLab shows the caption under the figure and the links with their text; the book shows
+   numbered figures and citations linked to the bibliography.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -32,6 +54,9 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 
 MODES = ("auto", "cache", "force", "inline", "off")
+ROOT = Path(__file__).resolve().parent.parent
+LIVE_STATIC = ROOT / "book" / "static"
+BUILD_ENV = "NNBOOK_BUILD"   # book.live.BUILD_ENV (not imported: keep the build free of nnlib)
 _FOOTNOTE_DEF = re.compile(r"^(\s*)\.\. \[([A-Za-z0-9_-]+)\]")
 _FOOTNOTE_REF = re.compile(r"\[([A-Za-z0-9_-]+)\]_")
 
@@ -55,6 +80,10 @@ def _unique_footnotes(app: Sphinx, what: str, name: str, obj: object, options: o
 
 
 def _apply_environment(app: Sphinx, config: Config) -> None:
+    os.environ[BUILD_ENV] = "1"   # inherited by the kernels that execute the chapters
+    static = str(LIVE_STATIC)
+    if static not in config.html_static_path:
+        config.html_static_path.append(static)
     mode = os.environ.get("BOOK_EXECUTE", "").strip()
     if mode:
         if mode not in MODES:
@@ -86,9 +115,110 @@ def _citations_as_list_items(app: Sphinx, pagename: str, templatename: str, cont
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+# --- live experiments: frames out of the page, scripts only where needed ---------------------
+_LIVE_DATA = re.compile(r'(<script type="application/json" class="nnb-live-data">)(.*?)(</script>)',
+                        re.S)
+_LIVE_IMG = re.compile(r'(<img class="nnb-live-img"[^>]*? src=")(data:image/png;base64,[^"]+)(")')
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    if path.is_file() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _live_pages(app: Sphinx, pagename: str, templatename: str, context: dict,
+                doctree: object) -> None:
+    body = context.get("body")
+    if not body or "nnb-live-data" not in body:
+        return
+    up = "../" * pagename.count("/")
+    replaced: dict[str, str] = {}
+
+    def frames_to_files(m: re.Match) -> str:
+        spec = json.loads(m.group(2).replace("<\\/", "</"))
+        folder = Path("_live") / pagename / spec["name"]
+        for i, (key, frame) in enumerate(sorted(spec["frames"].items())):
+            src = frame["src"]
+            if src.startswith("data:image/png;base64,"):
+                rel = (folder / f"{i}.png").as_posix()
+                _write_if_changed(Path(app.outdir) / rel, base64.b64decode(src.split(",", 1)[1]))
+                frame["src"] = up + rel
+                replaced[src] = up + rel
+        payload = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
+        return m.group(1) + payload + m.group(3)
+
+    body = _LIVE_DATA.sub(frames_to_files, body)
+    body = _LIVE_IMG.sub(lambda m: m.group(1) + replaced.get(m.group(2), m.group(2))
+                         + m.group(3), body)
+    context["body"] = body
+    app.add_js_file("live.js")
+    app.add_css_file("live.css")
+
+
+# --- markup that renders in the book and in JupyterLab ---------------------------------------
+_TARGET_LINE = re.compile(r"^\((?P<label>[A-Za-z0-9_-]+)\)=[ \t]*\n")
+_FIGURE_LINK = re.compile(r"\[Figure\]\(#(?P<label>[A-Za-z0-9_-]+)\)")
+_CITE_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\(#cite-(?P<key>[A-Za-z0-9_:-]+)\)")
+_CAPTION_START = "**Figure.**"
+
+
+class MarkupError(ValueError):
+    """A caption cell that does not follow a code cell, or a malformed caption."""
+
+
+def rewrite_markdown(text: str) -> str:
+    """Figure links and citation links of one markdown cell, as Sphinx roles."""
+    text = _FIGURE_LINK.sub(lambda m: "{numref}`" + m.group("label") + "`", text)
+
+    def cite(m: re.Match) -> str:
+        role = "cite:t" if re.search(r"\(\d{4}[a-z]?\)$", m.group("text").strip()) else "cite:alp"
+        return "{" + role + "}`" + m.group("key") + "`"
+
+    return _CITE_LINK.sub(cite, text)
+
+
+def rewrite_notebook(nb: dict, source: str = "notebook") -> dict:
+    """Caption cells into figure metadata, and every markdown cell through
+    :func:`rewrite_markdown`. Returns the notebook (changed in place)."""
+    cells = nb.get("cells", [])
+    out = []
+    for cell in cells:
+        text = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown":
+            m = _TARGET_LINE.match(text)
+            rest = text[m.end():].lstrip() if m else ""
+            if m and rest.startswith(_CAPTION_START):
+                prev = out[-1] if out else None
+                if prev is None or prev.get("cell_type") != "code":
+                    raise MarkupError(f"{source}: the caption of figure {m.group('label')!r} "
+                                      f"must directly follow the code cell that draws it.")
+                caption = rewrite_markdown(rest[len(_CAPTION_START):].strip())
+                meta = prev.setdefault("metadata", {}).setdefault("mystnb", {})
+                meta["figure"] = {"name": m.group("label"), "caption": caption}
+                continue
+            cell["source"] = rewrite_markdown(text)
+        out.append(cell)
+    nb["cells"] = out
+    return nb
+
+
+def _rewrite_source(app: Sphinx, docname: str, source: list[str]) -> None:
+    path = app.env.doc2path(docname)
+    if not str(path).endswith(".ipynb"):
+        if str(path).endswith(".md"):
+            source[0] = rewrite_markdown(source[0])
+        return
+    nb = json.loads(source[0])
+    source[0] = json.dumps(rewrite_notebook(nb, str(path)), ensure_ascii=False)
+
+
 def setup(app: Sphinx) -> dict:
     # priority 900: after myst-nb and Jupyter Book have registered their settings.
     app.connect("config-inited", _apply_environment, priority=900)
     app.connect("autodoc-process-docstring", _unique_footnotes)
     app.connect("html-page-context", _citations_as_list_items)
+    app.connect("html-page-context", _live_pages)
+    app.connect("source-read", _rewrite_source)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
