@@ -139,7 +139,7 @@ def _live_pages(app: Sphinx, pagename: str, templatename: str, context: dict,
     def frames_to_files(m: re.Match) -> str:
         spec = json.loads(m.group(2).replace("<\\/", "</"))
         folder = Path("_live") / pagename / spec["name"]
-        for i, (key, frame) in enumerate(sorted(spec["frames"].items())):
+        for i, (_key, frame) in enumerate(sorted(spec["frames"].items())):
             src = frame["src"]
             if src.startswith("data:image/png;base64,"):
                 rel = (folder / f"{i}.png").as_posix()
