@@ -87,7 +87,8 @@ def jupyterlab(notebooks: list[Path]):
                 break
             except OSError:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"JupyterLab exited: {(work / 'lab.log').read_text()}") from None
+                    log_text = (work / "lab.log").read_text()
+                    raise RuntimeError(f"JupyterLab exited: {log_text}") from None
                 time.sleep(0.5)
         else:
             raise RuntimeError("JupyterLab did not start within two minutes")
