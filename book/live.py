@@ -212,6 +212,79 @@ class Toggle(_Control):
 
 
 @dataclass
+class Pick(_Control):
+    """Any subset of a few options (check boxes): which curves to draw.
+
+    On the website an experiment may have one Pick. Its options are not combined into frames:
+    each option is rendered once per combination of the other controls as a transparent
+    *layer* (only the animated artists that ``update`` shows for that option alone), laid over
+    a base frame drawn with no option picked. So the figure must draw each option the same
+    whatever else is picked: fixed axis limits, and a label or legend entry per option that
+    does not move. ``value`` is a tuple of the picked options' values.
+    """
+
+    options: Sequence = ()
+    value: tuple = ()
+    kind = "pick"
+
+    def pairs(self):
+        return [o if isinstance(o, tuple) else (str(o), o) for o in self.options]
+
+    def values(self):
+        return [v for _, v in self.pairs()]
+
+    def grid(self):
+        return [tuple(self.value)]   # one key position; the layers carry the options
+
+    def check(self, name):
+        unknown = [v for v in self.value if v not in self.values()]
+        if unknown:
+            raise ExperimentError(f"control {name!r}: the default picks {unknown!r}, which are "
+                                  f"not among the options {self.values()!r}.")
+
+    def widget(self):
+        return _PickWidget(self)
+
+
+def _pick_widget_class():
+    import ipywidgets as w
+    import traitlets
+
+    class PickWidget(w.HBox):
+        """Check boxes whose ``value`` is the tuple of the ticked options (notebook side)."""
+
+        value = traitlets.Tuple()
+
+        def __init__(self, control):
+            self.options = control.values()
+            self.boxes = [w.Checkbox(value=v in control.value, description=lab, indent=False,
+                                     layout=w.Layout(width="auto", margin="0 12px 0 0"))
+                          for lab, v in control.pairs()]
+            label = w.Label(control.label) if control.label else None
+            super().__init__(([label] if label else []) + self.boxes,
+                             layout=w.Layout(flex_flow="row wrap", align_items="center"))
+            self.value = tuple(control.value)
+            for box in self.boxes:
+                box.observe(self._changed, names="value")
+
+        def _changed(self, _change):
+            self.value = tuple(v for v, b in zip(self.options, self.boxes, strict=True)
+                               if b.value)
+
+    return PickWidget
+
+
+def _PickWidget(control):  # noqa: N802 - a class made on first use (ipywidgets loads lazily)
+    global _PICK_WIDGET
+    if _PICK_WIDGET is None:
+        _PICK_WIDGET = _pick_widget_class()
+    return _PICK_WIDGET(control)
+
+
+_PICK_WIDGET = None
+
+
+@dataclass
 class Play(_Control):
     """An integer frame counter with a Play button (epochs, layers, steps)."""
 
@@ -425,6 +498,20 @@ class Renderer:
         """The figure for ``values`` as PNG bytes (``palette=True``: the website's format)."""
         return _rgba_to_png(self.rgba(values), palette)
 
+    def layer_png(self, values: dict) -> bytes:
+        """Only the animated artists for ``values``, on a transparent background (a Pick
+        option's layer on the website), as PNG bytes."""
+        self.rgba(values)                       # the figure's state for these values
+        self.canvas.get_renderer().clear()      # transparent
+        self._draw_animated()
+        from PIL import Image
+
+        image = Image.fromarray(np.asarray(self.canvas.buffer_rgba()), "RGBA")
+        out = io.BytesIO()
+        image.save(out, format="png", optimize=True)
+        self.canvas.restore_region(self._background)   # the next blit starts from the figure
+        return out.getvalue()
+
     def close(self):
         if self.fig is not None:
             import matplotlib.pyplot as plt
@@ -475,8 +562,11 @@ def _style():
     return {k: v for k, v in matplotlib.rcParams.items() if k != "backend"}
 
 
-def _render_chunk(live, names, combos, dpi, style=None):
-    """Render a list of value combinations in one process (the build's parallel workers)."""
+def _render_chunk(live, names, combos, dpi, style=None, pick=None):
+    """Render a list of value combinations in one process (the build's parallel workers).
+
+    With ``pick = (name, options)``, each combination gives a base frame (nothing picked)
+    and one transparent layer per option."""
     import warnings
 
     import matplotlib
@@ -491,11 +581,18 @@ def _render_chunk(live, names, combos, dpi, style=None):
     for combo in combos:
         values = dict(zip(names, combo, strict=True))
         try:
+            layers = {}
+            if pick is not None:
+                name, options = pick
+                values[name] = ()
+                for option in options:
+                    layers[_fmt(option)] = base64.b64encode(
+                        renderer.layer_png({**values, name: (option,)})).decode("ascii")
             png = renderer.png(values, palette=True)
             alt = live.describe(**values)
         except Exception as err:  # reported with the values by the caller
             return ("error", values, f"{type(err).__name__}: {err}")
-        out.append((combo, base64.b64encode(png).decode("ascii"), alt))
+        out.append((combo, base64.b64encode(png).decode("ascii"), alt, layers))
     renderer.close()
     return ("ok", out, None)
 
@@ -546,8 +643,18 @@ class Experiment:
             if not isinstance(control, _Control):
                 raise ExperimentError(f"Experiment {self.name!r}: control {key!r} must be made "
                                       f"with book.live (Slider, IntSlider, LogSlider, Choice, "
-                                      f"Toggle, Play), got {type(control).__name__}.")
+                                      f"Toggle, Pick, Play), got {type(control).__name__}.")
             control.check(key)
+        if sum(isinstance(c, Pick) for c in self.controls.values()) > 1:
+            raise ExperimentError(f"Experiment {self.name!r}: at most one Pick control.")
+
+    @property
+    def pick(self):
+        """``(name, Pick)`` of the experiment's Pick control, or None."""
+        for k, c in self.controls.items():
+            if isinstance(c, Pick):
+                return k, c
+        return None
 
     # -- values -------------------------------------------------------------------------------
     @property
@@ -569,12 +676,14 @@ class Experiment:
         combos = itertools.product(*(self.controls[k].grid() for k in names))
         frames = [dict(zip(names, c, strict=True)) for c in combos]
         frames = [v for v in frames if self.figure.valid(**v)]
-        if len(frames) > MAX_FRAMES:
+        images = len(frames) * (1 + (len(self.pick[1].values()) if self.pick else 0))
+        if images > MAX_FRAMES:
             sizes = ", ".join(f"{k}: {len(self.controls[k].grid())}" for k in names)
+            layers = f", times 1 + {len(self.pick[1].values())} layers" if self.pick else ""
             raise ExperimentError(
-                f"{self.where()}: {len(frames)} frames, more than the budget of {MAX_FRAMES} "
-                f"per experiment ({sizes} values on the website). Give a slider a coarser "
-                f"`web=` grid.")
+                f"{self.where()}: {images} frames, more than the budget of {MAX_FRAMES} "
+                f"per experiment ({sizes} values on the website{layers}). Give a slider a "
+                f"coarser `web=` grid.")
         return frames
 
     def draw(self, **values) -> bytes:
@@ -585,9 +694,10 @@ class Experiment:
         return self._renderer.png(full)
 
     # -- the website ----------------------------------------------------------------------
-    def frames(self) -> list[tuple[dict, str, str]]:
-        """(values, base64 palette PNG, text alternative) for every point of :meth:`grid`,
-        rendered in parallel processes, each reusing one figure."""
+    def frames(self) -> list[tuple[dict, str, str, dict]]:
+        """(values, base64 palette PNG, text alternative, {option: base64 layer PNG}) for
+        every point of :meth:`grid`, rendered in parallel processes, each reusing one
+        figure. The layers are empty unless the experiment has a :class:`Pick`."""
         grid = self.grid()
         names = list(self.controls)
         keyed = {}
@@ -596,7 +706,9 @@ class Experiment:
             keyed.setdefault(tuple(_fmt(v[k]) for k in self.figure.rebuild_on), []).append(
                 tuple(v[k] for k in names))
         groups = list(keyed.values())
-        workers = min(2, os.cpu_count() or 1) if self.parallel and len(grid) >= 24 else 1
+        pick = (self.pick[0], self.pick[1].values()) if self.pick else None
+        images = len(grid) * (1 + (len(pick[1]) if pick else 0))
+        workers = min(2, os.cpu_count() or 1) if self.parallel and images >= 24 else 1
         chunks = [sum(groups[i::workers], []) for i in range(workers)]
         if workers > 1:
             import multiprocessing
@@ -605,16 +717,16 @@ class Experiment:
                     as pool:
                 results = list(pool.map(_render_chunk, [self.figure] * workers,
                                         [names] * workers, chunks, [DPI] * workers,
-                                        [_style()] * workers))
+                                        [_style()] * workers, [pick] * workers))
         else:
-            results = [_render_chunk(self.figure, names, chunks[0], DPI)]
+            results = [_render_chunk(self.figure, names, chunks[0], DPI, None, pick)]
         out = []
         for status, payload, message in results:
             if status == "error":
                 raise ExperimentError(f"{self.where()}: the figure for "
                                       f"{_describe_values(payload)} could not be drawn: {message}")
-            for combo, data, alt in payload:
-                out.append((dict(zip(names, combo, strict=True)), data, alt))
+            for combo, data, alt, layers in payload:
+                out.append((dict(zip(names, combo, strict=True)), data, alt, layers))
         order = {tuple(_fmt(v[k]) for k in names): i for i, v in enumerate(grid)}
         out.sort(key=lambda f: order[tuple(_fmt(f[0][k]) for k in names)])
         return out
@@ -632,14 +744,22 @@ class Experiment:
             if isinstance(c, Choice):
                 labels = dict((_fmt(v), lab) for lab, v in c.pairs())
                 entry["labels"] = [labels[_fmt(v)] for v in c.grid()]
+            if isinstance(c, Pick):
+                entry["values"] = [_fmt(v) for v in c.values()]
+                entry["labels"] = [lab for lab, _ in c.pairs()]
+                entry["default"] = [_fmt(v) for v in c.value]
             if isinstance(c, Play):
                 entry["interval"] = c.interval
             spec_controls.append(entry)
-        default_key = "|".join(_fmt(self.controls[k].value) for k in names)
+        keyed = [k for k in names if not isinstance(self.controls[k], Pick)]
+        default_key = "|".join(_fmt(self.controls[k].value) for k in keyed)
+        png = "data:image/png;base64,"
         spec = {"name": self.name, "title": self.title, "controls": spec_controls,
-                "frames": {"|".join(_fmt(v[k]) for k in names): {"src": "data:image/png;base64,"
-                                                                  + data, "alt": alt}
-                           for v, data, alt in frames},
+                "frames": {"|".join(_fmt(v[k]) for k in keyed):
+                           {"src": png + data, "alt": alt,
+                            **({"layers": {o: png + d for o, d in layers.items()}}
+                               if layers else {})}
+                           for v, data, alt, layers in frames},
                 "default": default_key, "seconds": round(time.perf_counter() - t0, 2)}
         if default_key not in spec["frames"]:
             raise ExperimentError(f"{self.where()}: the default values are not a valid frame.")
@@ -647,12 +767,19 @@ class Experiment:
         controls_html = "".join(_control_html(self.name, c) for c in spec_controls)
         w, h = (int(round(s * DPI)) for s in self.figure.size)
         payload = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
+        overlays = ""
+        if self.pick:
+            picked = {_fmt(v) for v in self.pick[1].value}
+            overlays = "".join(
+                f'<img class="nnb-live-layer" data-option="{html.escape(o)}" width="{w}" '
+                f'height="{h}" alt="" src="{src}"{"" if o in picked else " hidden"}>'
+                for o, src in first.get("layers", {}).items())
         return (
             f'<div class="nnb-live" id="nnb-live-{self.name}" data-live="{self.name}">'
             f'<div class="nnb-live-title">{html.escape(self.title)}</div>'
             f'<div class="nnb-live-controls">{controls_html}</div>'
             f'<figure class="nnb-live-figure"><img class="nnb-live-img" width="{w}" height="{h}" '
-            f'src="{first["src"]}" alt="{html.escape(first["alt"])}"></figure>'
+            f'src="{first["src"]}" alt="{html.escape(first["alt"])}">{overlays}</figure>'
             f'<p class="nnb-live-status" aria-live="polite">{html.escape(first["alt"])}</p>'
             + (f'<div class="nnb-live-caption">{html.escape(self.caption)}</div>'
                if self.caption else "")
@@ -693,6 +820,14 @@ def _control_html(exp, c) -> str:
     elif c["kind"] == "checkbox":
         checked = " checked" if c["default"] == "on" else ""
         inner = f'<input type="checkbox" id="{ident}" data-control="{c["name"]}"{checked}>'
+    elif c["kind"] == "pick":
+        boxes = "".join(
+            f'<label class="nnb-live-option"><input type="checkbox" data-pick="{c["name"]}" '
+            f'value="{html.escape(v)}"{" checked" if v in c["default"] else ""}> '
+            f'{html.escape(lab)}</label>'
+            for v, lab in zip(c["values"], c["labels"], strict=True))
+        return (f'<fieldset class="nnb-live-control nnb-live-pick"><legend>{label}</legend>'
+                f'{boxes}</fieldset>')
     else:
         idx = c["values"].index(c["default"])
         inner = (f'<input type="range" id="{ident}" data-control="{c["name"]}" min="0" '

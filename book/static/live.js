@@ -13,7 +13,15 @@
     var spec = JSON.parse(dataEl.textContent);
     var img = root.querySelector("img.nnb-live-img");
     var status = root.querySelector(".nnb-live-status");
-    var controls = spec.controls;
+    // A Pick control (check boxes) is not part of a frame's key: each of its options is a
+    // transparent layer of the frame, shown over the base image when the option is ticked.
+    var pick = spec.controls.find(function (c) { return c.kind === "pick"; }) || null;
+    var controls = spec.controls.filter(function (c) { return c.kind !== "pick"; });
+    var layerImgs = {};
+    root.querySelectorAll("img.nnb-live-layer").forEach(function (el) {
+      layerImgs[el.dataset.option] = el;
+    });
+    var picked = pick ? pick.default.slice() : [];
     var state = {};
     var inputs = {};
     controls.forEach(function (c) {
@@ -91,9 +99,27 @@
       var f = spec.frames[k];
       if (!f) return;
       if (img.getAttribute("src") !== f.src) img.setAttribute("src", f.src);
-      img.setAttribute("alt", f.alt);
+      var alt = f.alt;
+      if (pick) {
+        var shown = [];
+        pick.values.forEach(function (v, i) {
+          var el = layerImgs[v];
+          if (!el) return;
+          var on = picked.indexOf(v) >= 0;
+          if (on) {
+            shown.push(pick.labels[i]);
+            if (f.layers && el.getAttribute("src") !== f.layers[v]) {
+              el.setAttribute("src", f.layers[v]);
+            }
+          }
+          el.hidden = !on;
+        });
+        alt += " " + pick.label + ": " + (shown.length ? shown.join(", ") : "none") + ".";
+        img.dataset.picked = picked.join(",");
+      }
+      img.setAttribute("alt", alt);
       img.dataset.key = k;
-      if (status) status.textContent = f.alt;
+      if (status) status.textContent = alt;
       // the neighbours of every control, so the next move shows at once
       controls.forEach(function (c) {
         var i = c.values.indexOf(state[c.name]);
@@ -124,6 +150,19 @@
         el.addEventListener("input", function () { set(c.name, c.values[+el.value]); });
       }
     });
+
+    if (pick) {
+      root.querySelectorAll('input[data-pick="' + pick.name + '"]').forEach(function (box) {
+        box.addEventListener("change", function () {
+          picked = pick.values.filter(function (v) {
+            var el = root.querySelector('input[data-pick="' + pick.name + '"][value="' + v +
+                                        '"]');
+            return el && el.checked;
+          });
+          show();
+        });
+      });
+    }
 
     // Play buttons: step the control through the values that have frames, then stop.
     root.querySelectorAll("button.nnb-live-play").forEach(function (button) {

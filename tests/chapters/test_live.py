@@ -32,7 +32,7 @@ def all_experiments():
     return found
 
 
-EXPERIMENTS = all_experiments()
+EXPERIMENTS = all_experiments()   # the book's; the test figures below are added after them
 
 
 class Wave(live.LiveFigure):
@@ -51,6 +51,34 @@ class Wave(live.LiveFigure):
     def update(self, k, span=6.3):
         self.line.set_ydata(np.sin(k * self.x))
         self.ax.set_xlim(0, span)
+
+
+class Curves(live.LiveFigure):
+    """Three curves, any subset of them drawn (a Pick), and a scale slider."""
+
+    size = (3.0, 2.0)
+
+    def build(self, fig, show, scale):
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.1, 3.1)
+        self.x = np.linspace(0, 1, 40)
+        self.lines = {name: ax.plot(self.x, self.x, lw=2, zorder=3)[0] for name in "abc"}
+        self.animate(*self.lines.values())
+
+    def update(self, show, scale):
+        for i, (name, line) in enumerate(self.lines.items()):
+            line.set_ydata(scale * (i + 1) * self.x ** 2)
+            line.set_visible(name in show)
+
+
+def curves_experiment():
+    return live.Experiment("curves", Curves(), parallel=False, controls=dict(
+        show=live.Pick(["a", "b", "c"], ("a", "c"), label="curves"),
+        scale=live.Slider(0.5, 1.0, 0.25, value=1.0, label="scale")))
+
+
+EXPERIMENTS.append(pytest.param(curves_experiment, id="test.curves"))
 
 
 class Broken(Wave):
@@ -83,8 +111,14 @@ def test_every_control_move_draws_what_a_plain_drawing_gives(make):
     first = renderer.rgba(values).copy()
     np.testing.assert_array_equal(first, renderer.reference_rgba(values))
     for name, control in exp.controls.items():
-        options = [v for v in control.grid()
-                   if exp.figure.valid(**{**values, name: v}) and v != values[name]]
+        if isinstance(control, live.Pick):       # tick or untick the first option
+            first_option = control.values()[0]
+            toggled = tuple(v for v in control.values()
+                            if (v in values[name]) != (v == first_option))
+            options = [toggled]
+        else:
+            options = [v for v in control.grid()
+                       if exp.figure.valid(**{**values, name: v}) and v != values[name]]
         if not options:
             continue
         moved = {**values, name: options[0]}
@@ -212,3 +246,41 @@ def test_small_multiples_builds_one_panel_per_setting():
     assert len(fig.subfigs) == 4 and sum(s.get_visible() for s in fig.subfigs) == 3
     assert len(fig.axes) == 3
     plt.close(fig)
+
+
+def test_pick_layers_compose_to_the_figure_with_those_curves():
+    """On the website a Pick option is a transparent layer over the base frame; laid over it,
+    it gives the figure drawn with that option picked (up to antialiasing)."""
+    from PIL import Image
+    import io
+
+    exp = curves_experiment()
+    assert len(exp.grid()) == 3                            # the scale slider's values
+    frames = exp.frames()
+    assert len(frames) == 3 and all(set(f[3]) == {"a", "b", "c"} for f in frames)
+    values, base64_base, _, layers = frames[-1]            # scale = 1.0
+    import base64
+
+    base = Image.open(io.BytesIO(base64.b64decode(base64_base))).convert("RGBA")
+    layer = Image.open(io.BytesIO(base64.b64decode(layers["b"]))).convert("RGBA")
+    composed = np.asarray(Image.alpha_composite(base, layer).convert("RGB"), dtype=int)
+    want = np.asarray(Image.open(io.BytesIO(live.Renderer(Curves()).png(
+        {"show": ("b",), "scale": 1.0}))).convert("RGB"), dtype=int)
+    diff = np.abs(composed - want).max(axis=2)
+    assert (diff > 60).mean() < 0.002, (diff > 60).mean()   # palette and edge blending
+    assert (np.abs(np.asarray(base.convert("RGB"), dtype=int) - want).max(axis=2) > 60).mean() \
+        > 0.005                                             # the curve is really in the layer
+    page = exp.html()
+    assert page.count('class="nnb-live-layer"') == 3 and page.count(" hidden>") == 1
+    assert 'data-pick="show"' in page
+
+
+def test_pick_widget_value_follows_the_boxes():
+    exp = curves_experiment()
+    w = exp.widget()
+    pick = w.controls["show"]
+    assert pick.value == ("a", "c")
+    pick.boxes[1].value = True
+    assert pick.value == ("a", "b", "c") and w.n_draws == 2
+    with pytest.raises(live.ExperimentError, match="the default picks \\['z'\\]"):
+        live.Pick(["a"], ("z",)).check("p")
