@@ -25,7 +25,9 @@
    the JSON points at those files, so the page itself stays light and the images load when a
    control reaches them; the page gets ``live.js`` and ``live.css`` (and only pages with an
    experiment do).
-6. Markup that renders both here and in JupyterLab (jupyterlab-myst), rewritten in each
+6. Figures at full size: every image of a figure (the files in ``_images/``) becomes a link to
+   itself, so that a phone reader can tap it and read small labels.
+7. Markup that renders both here and in JupyterLab (jupyterlab-myst), rewritten in each
    notebook's text before it is parsed (``source-read``):
 
    - a figure's caption is the markdown cell right after the code cell that draws it, starting
@@ -157,6 +159,28 @@ def _live_pages(app: Sphinx, pagename: str, templatename: str, context: dict,
     app.add_css_file("live.css")
 
 
+# --- figures a reader can open at full size (phones) -----------------------------------------
+_OUTPUT_IMG = re.compile(r'<img (?P<attrs>[^>]*?src="(?P<src>(?:\.\./)*_images/[^"]+)"[^>]*?)/?>')
+
+
+def _zoomable_figures(app: Sphinx, pagename: str, templatename: str, context: dict,
+                      doctree: object) -> None:
+    """Wrap every image of the book's figures (files in _images/) in a link to itself, so
+    that on a phone a tap opens it at full size."""
+    body = context.get("body")
+    if not body or "_images/" not in body:
+        return
+
+    def wrap(m: re.Match) -> str:
+        start = body.rfind("<", 0, m.start())
+        if body.startswith("<a ", start):     # already a link: leave it alone
+            return m.group(0)
+        return (f'<a class="nnb-zoom" href="{m.group("src")}" title="Open the figure at full '
+                f'size">{m.group(0)}</a>')
+
+    context["body"] = _OUTPUT_IMG.sub(wrap, body)
+
+
 # --- markup that renders in the book and in JupyterLab ---------------------------------------
 _TARGET_LINE = re.compile(r"^\((?P<label>[A-Za-z0-9_-]+)\)=[ \t]*\n")
 _FIGURE_LINK = re.compile(r"\[Figure\]\(#(?P<label>[A-Za-z0-9_-]+)\)")
@@ -220,5 +244,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("autodoc-process-docstring", _unique_footnotes)
     app.connect("html-page-context", _citations_as_list_items)
     app.connect("html-page-context", _live_pages)
+    app.connect("html-page-context", _zoomable_figures)
     app.connect("source-read", _rewrite_source)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -301,9 +301,17 @@ MEASURE_JS = """
             .replace(/\\s+/g, ' ').trim().slice(0, 60),
     sidebar: !!a.closest('#pst-primary-sidebar, .bd-sidebar-primary'),
   }));
+  const resources = performance.getEntriesByType('resource').map(e => ({
+    url: e.name, bytes: e.encodedBodySize || e.transferSize || 0}));
+  const nav = performance.getEntriesByType('navigation')[0];
   return {
     title: document.title,
     url: location.href,
+    page_bytes: (nav ? (nav.encodedBodySize || nav.transferSize || 0) : 0),
+    resources: resources,
+    live: document.querySelectorAll('div.nnb-live').length,
+    scroll_width: document.documentElement.scrollWidth,
+    viewport_width: window.innerWidth,
     math_elements: math.length,
     mjx_containers: document.querySelectorAll('mjx-container').length,
     untypeset_math: untypeset,
@@ -441,6 +449,119 @@ def open_page(page: Any, url: str, *, timeout_s: float = 90) -> Any:
         pass
     page.evaluate(SETTLE_JS, timeout_s * 1000)
     return response
+
+
+# --- live experiments (book/live.py, book/static/live.js) ------------------------------------
+
+def _frame_url(page: Any, src: str) -> str:
+    return urljoin(page.url, src)
+
+
+def _state(page: Any, root: Any, spec: dict) -> dict:
+    """What the experiment shows now: its frame key, picked options, image and layer srcs."""
+    return root.evaluate("""(root) => {
+      const img = root.querySelector('img.nnb-live-img');
+      const layers = {};
+      root.querySelectorAll('img.nnb-live-layer').forEach(
+        el => { layers[el.dataset.option] = el.hidden ? null : el.src; });
+      return {key: img.dataset.key || '', src: img.src, alt: img.alt, layers: layers};
+    }""")
+
+
+def _check_shown(page: Any, root: Any, spec: dict, where: str) -> list[str]:
+    """The image (and the ticked layers) must be the frame precomputed for the key shown, and
+    the key must agree with the controls' positions."""
+    problems = []
+    st = _state(page, root, spec)
+    frame = spec["frames"].get(st["key"])
+    if frame is None:
+        return [f"{where}: shows key {st['key']!r}, which has no frame"]
+    if st["src"] != _frame_url(page, frame["src"]):
+        problems.append(f"{where}: the image is {st['src']}, not the frame of {st['key']!r}")
+    keyed = [c for c in spec["controls"] if c["kind"] != "pick"]
+    parts = st["key"].split("|")
+    for c, part in zip(keyed, parts, strict=False):
+        current = root.evaluate("""(root, c) => {
+          const el = root.querySelector(`[data-control="${c.name}"]`);
+          if (!el) return null;
+          if (c.kind === 'select') return c.values[+el.value];
+          if (c.kind === 'checkbox') return el.checked ? 'on' : 'off';
+          return c.values[+el.value]; }""", c)
+        if current is not None and current != part:
+            problems.append(f"{where}: control {c['name']} shows {current!r} but the figure is "
+                            f"for {part!r}")
+    for option, src in st["layers"].items():
+        box = root.locator(f'input[data-pick][value="{option}"]')
+        ticked = box.count() and box.first.is_checked()
+        if bool(ticked) != (src is not None):
+            problems.append(f"{where}: layer {option!r} is {'shown' if src else 'hidden'} but "
+                            f"its box is {'ticked' if ticked else 'not ticked'}")
+        if src is not None and src != _frame_url(page, frame["layers"][option]):
+            problems.append(f"{where}: layer {option!r} is not the one of {st['key']!r}")
+    if not st["alt"]:
+        problems.append(f"{where}: the figure has no text alternative")
+    return problems
+
+
+def exercise_experiments(page: Any) -> tuple[int, int, list[str]]:
+    """Move every control of every live experiment on the open page (the keyboard for
+    sliders, a choice for menus, a click for check boxes, Play), and check after each move
+    that the figure changed and is the frame precomputed for the controls' values.
+
+    Returns (experiments, moves made, problems)."""
+    import json
+
+    problems: list[str] = []
+    boxes = page.locator("div.nnb-live")
+    moves = 0
+    for i in range(boxes.count()):
+        root = boxes.nth(i)
+        spec = json.loads(root.locator("script.nnb-live-data").text_content())
+        name = spec["name"]
+        root.scroll_into_view_if_needed()
+        problems += _check_shown(page, root, spec, f"{name} (as loaded)")
+        for c in spec["controls"]:
+            where = f"{name}: {c['name']}"
+            before = _state(page, root, spec)
+            if c["kind"] == "pick":
+                box = root.locator(f'input[data-pick="{c["name"]}"]').first
+                box.focus()
+                page.keyboard.press("Space")
+            elif c["kind"] == "select":
+                el = root.locator(f'select[data-control="{c["name"]}"]')
+                n = len(c["values"])
+                el.select_option(index=(int(el.input_value()) + 1) % n)
+            elif c["kind"] == "checkbox":
+                el = root.locator(f'input[data-control="{c["name"]}"]')
+                el.focus()
+                page.keyboard.press("Space")
+            else:
+                el = root.locator(f'input[data-control="{c["name"]}"]')
+                el.focus()
+                at_end = el.evaluate("e => +e.value >= +e.max")
+                page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+            page.wait_for_timeout(50)
+            moves += 1
+            after = _state(page, root, spec)
+            if after == before:
+                problems.append(f"{where}: moving it did not change the figure")
+            problems += _check_shown(page, root, spec, where)
+            if c["kind"] == "play":
+                button = root.locator(f'button[data-play="{c["name"]}"]')
+                seen = set()
+                button.click()
+                for _ in range(int(3.5 * c.get("interval", 400) / 100) + 5):
+                    page.wait_for_timeout(100)
+                    seen.add(_state(page, root, spec)["key"])
+                    if len(seen) >= 3:
+                        break
+                if button.get_attribute("aria-pressed") == "true":
+                    button.click()
+                moves += 1
+                if len(seen) < 2:
+                    problems.append(f"{where}: Play did not animate the figure")
+                problems += _check_shown(page, root, spec, f"{where} (after Play)")
+    return boxes.count(), moves, problems
 
 
 def run_axe(page: Any, *, timeout_s: float) -> list[dict]:

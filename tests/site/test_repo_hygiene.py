@@ -17,17 +17,33 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The first code cell of every chapter notebook (.dev/CONTRACT.md, "Notebooks (chapters)").
-SETUP_CELL = """\
+# The first code cell of every chapter notebook (.dev/CHAPTER_BRIEF.md, "Setup"): imports, and
+# where nnlib and the book's package are missing (Colab), their installation from the
+# repository that _config.yml names (repository.url).
+SETUP_TEMPLATE = """\
 import numpy as np
 import matplotlib.pyplot as plt
-from myst_nb import glue
 
-import nnlib
-from nnlib import plot, widgets
+try:  # JupyterLab and the website have these; elsewhere (e.g. Colab) install them once
+    import nnlib
+    import book
+except ImportError:
+    REPO = "git+{url}"
+    %pip install -q "nnlib @ {{REPO}}" "nnlib-book @ {{REPO}}#subdirectory=book"
+    import nnlib
+    import book
+from nnlib import plot
 
 plot.use_book_style()
 rng = np.random.default_rng(0)"""
+
+
+def repository_url(root: Path | None = None) -> str:
+    config = yaml.safe_load(((root or ROOT) / "_config.yml").read_text(encoding="utf-8"))
+    return config["repository"]["url"]
+
+
+SETUP_CELL = SETUP_TEMPLATE.format(url=repository_url())
 
 NOTEBOOK_DIRS = ("chapters", "exercises")
 PAGE_SUFFIXES = (".md", ".ipynb", ".rst")
@@ -93,15 +109,15 @@ def outputs_problems(path: Path) -> list[str]:
 
 
 def setup_cell_problems(path: Path) -> list[str]:
-    """The first code cell must be exactly SETUP_CELL."""
+    """The first code cell must be exactly SETUP_CELL (with the repository of _config.yml)."""
     nb = load_notebook(path)
     code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
     if not code:
         return [f"{show(path)}: has no code cell (the first one must be the setup cell)"]
     first = cell_source(code[0]).strip()
     if first != SETUP_CELL:
-        return [f"{show(path)}: the first code cell is not the setup cell of .dev/CONTRACT.md; "
-                f"it starts with {first.splitlines()[:1]}"]
+        return [f"{show(path)}: the first code cell is not the setup cell of "
+                f".dev/CHAPTER_BRIEF.md; it starts with {first.splitlines()[:1]}"]
     return []
 
 
@@ -186,13 +202,14 @@ def test_repo_chapter_notebooks_start_with_the_setup_cell():
     assert not problems, "\n".join(problems)
 
 
-def test_repo_setup_cell_matches_the_contract():
-    contract = ROOT / ".dev" / "CONTRACT.md"
-    if not contract.is_file():
-        pytest.skip(".dev/CONTRACT.md is not in this checkout")
-    text = contract.read_text(encoding="utf-8")
-    block = text.split("FIRST code cell is exactly:", 1)[1].split("(more imports", 1)[0]
-    lines = [ln[4:] if ln.startswith("    ") else ln.strip() for ln in block.splitlines()]
+def test_repo_setup_cell_matches_the_brief():
+    brief = ROOT / ".dev" / "CHAPTER_BRIEF.md"
+    if not brief.is_file():
+        pytest.skip(".dev/CHAPTER_BRIEF.md is not in this checkout")
+    text = brief.read_text(encoding="utf-8")
+    block = text.split("- First code cell, exactly", 1)[1].split("  Tag it", 1)[0]
+    block = block.split("\n\n", 1)[1]
+    lines = [ln[6:] if ln.startswith("      ") else ln.strip() for ln in block.splitlines()]
     assert "\n".join(lines).strip() == SETUP_CELL
 
 

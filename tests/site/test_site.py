@@ -14,8 +14,11 @@ the reason; a missing site directory is a failure.
 Every page (a crawl from index.html along internal links, plus every other .html file of the
 site) is opened once; the tests then check what that visit recorded: no console errors, no
 request outside the local server, no missing file, every image loaded, the mathematics
-typeset, the widgets rendered, every internal link and anchor resolving, and no critical
-accessibility violation (axe-core, run on every page). Notebook pages must offer their
+typeset, no Jupyter widget (the experiments are flipbooks), every control of every live
+experiment working (the figure changes and is the frame precomputed for the values), the
+page weight within budget, no page wider than a phone's screen at 390 px, every internal
+link and anchor resolving, and no critical accessibility violation (axe-core, on every
+page). Notebook pages must offer their
 .ipynb for download and the launch buttons configured in _config.yml; search must work.
 
 Environment: SITE_AXE_TIMEOUT (seconds per page, default 600) bounds axe-core; SITE_AXE=0
@@ -247,25 +250,92 @@ def test_page_mathematics_is_typeset(session: Session, page: str) -> None:
 
 
 @pytest.mark.parametrize("page", [_page_param(p) for p in PAGES])
-def test_page_widgets_render(session: Session, page: str) -> None:
+def test_page_loads_no_widget_manager(session: Session, page: str) -> None:
+    """The experiments are flipbooks (book/live.py): no page carries Jupyter widgets, whose
+    controls would move without changing anything, nor loads their 3.5 MB manager."""
+    r = session.report(page)
+    assert not r.measures["widget_views"], f"{page}: has Jupyter widget views"
+    loaded = [u for u in r.requests if re.search(r"embed-amd|html-manager|require\.js", u)]
+    assert not loaded, f"{page}: loads JavaScript it does not use: {loaded}"
+
+
+def _live_pages() -> list[str]:
+    return [p for p in PAGES if (SITE / p).is_file()
+            and "nnb-live-data" in (SITE / p).read_text(encoding="utf-8")]
+
+
+LIVE_PAGES = _live_pages()
+
+
+def test_some_pages_have_live_experiments() -> None:
+    if PAGES == ["(no site)"]:
+        pytest.fail(f"no site at {SITE}")
+    assert LIVE_PAGES, "no page of the site has a live experiment"
+
+
+@pytest.mark.parametrize("page", [_page_param(p) for p in LIVE_PAGES])
+def test_page_live_experiments_respond(session: Session, page: str) -> None:
+    """Every control of every experiment, moved as a reader would (keyboard for sliders and
+    check boxes, a choice in menus, Play): the figure changes at once and is the frame
+    precomputed for the controls' values; nothing is logged to the console."""
+    report = sb.PageReport(page)
+    tab = session.context.new_page()
+    try:
+        sb.watch(tab, session.origin, report)
+        sb.open_page(tab, f"{session.origin}/{page}")
+        experiments, moves, problems = sb.exercise_experiments(tab)
+    finally:
+        tab.close()
+    assert experiments >= 1 and moves >= experiments
+    problems += [f"console: {e}" for e in report.console_errors]
+    problems += [f"request failed: {e}" for e in report.failed_requests]
+    assert not problems, f"{page}: {len(problems)} problem(s):\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("page", [_page_param(p) for p in PAGES])
+def test_page_weight(session: Session, page: str) -> None:
+    """A page's first load stays light: under 8 MB in all (what a chapter page weighed with
+    the widget manager), of which at most 1 MB are experiment frames (the default figure and
+    the neighbours preloaded for the next move); the other frames load when reached."""
     m = session.report(page).measures
-    problems = []
-    for v in m["widget_views"]:
-        what = f"widget view {v['model_id']}"
-        if not v["in_state"]:
-            problems.append(f"{what}: no saved state in the page (was the notebook executed "
-                            "with widget state saved?)")
-        elif not v["rendered"]:
-            problems.append(f"{what}: not rendered (no visible .jupyter-widgets)")
-        else:
-            if v["sliders"] != v["sliders_expected"] or (v["sliders"] and not v["sliders_shown"]):
-                problems.append(f"{what}: {v['sliders']} sliders rendered "
-                                f"({v['sliders_shown']} visible), {v['sliders_expected']} "
-                                "in the state")
-            if v["images"] < v["images_expected"]:
-                problems.append(f"{what}: {v['images']} of {v['images_expected']} figures of "
-                                "its Output widget are shown")
-    assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+    total = m["page_bytes"] + sum(r["bytes"] for r in m["resources"])
+    frames = sum(r["bytes"] for r in m["resources"] if "/_live/" in r["url"])
+    assert total < 8_000_000, f"{page}: first load {total / 1e6:.1f} MB"
+    assert frames <= 1_000_000, f"{page}: {frames / 1e6:.2f} MB of frames on first load"
+
+
+def test_live_frames_fit_the_budget(site: Path) -> None:
+    """On disk: no experiment has more than 150 frames, and a page's frames stay under
+    15 MB together."""
+    root = site / "_live"
+    assert root.is_dir() and any(root.rglob("*.png")), f"no experiment frames in {root}"
+    pages: dict[Path, int] = {}
+    for exp in {p.parent for p in root.rglob("*.png")}:
+        files = list(exp.glob("*.png"))
+        assert len(files) <= 150, f"{exp.relative_to(site)}: {len(files)} frames"
+        pages[exp.parent] = pages.get(exp.parent, 0) + sum(p.stat().st_size for p in files)
+    for page, size in pages.items():
+        assert size < 15_000_000, f"{page.relative_to(site)}: {size / 1e6:.1f} MB of frames"
+
+
+@pytest.mark.parametrize("page", [_page_param(p) for p in PAGES])
+def test_page_fits_a_phone(session: Session, page: str) -> None:
+    """At 390 px (a phone), the page is not wider than the screen: long equations, code and
+    tables scroll inside their own box, figures shrink to the column."""
+    report = sb.PageReport(page)
+    tab = session.context.new_page()
+    try:
+        tab.set_viewport_size({"width": 390, "height": 844})
+        sb.open_page(tab, f"{session.origin}/{page}")
+        width = tab.evaluate("() => document.documentElement.scrollWidth")
+        wide = tab.evaluate("""() => [...document.querySelectorAll('article *')]
+            .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
+                          && el.checkVisibility() && !el.closest('.highlight, .math, '
+                          + 'mjx-container, table, .table-wrapper, .nnb-live-controls'))
+            .slice(0, 5).map(el => el.tagName + '.' + el.className)""")
+    finally:
+        tab.close()
+    assert width <= 391, f"{page}: {width} px wide at 390 px; overflowing: {wide}"
 
 
 @pytest.mark.parametrize("page", [_page_param(p) for p in PAGES])
