@@ -322,7 +322,6 @@ def test_live_frames_fit_the_budget(site: Path) -> None:
 def test_page_fits_a_phone(session: Session, page: str) -> None:
     """At 390 px (a phone), the page is not wider than the screen: long equations, code and
     tables scroll inside their own box, figures shrink to the column."""
-    report = sb.PageReport(page)
     tab = session.context.new_page()
     try:
         tab.set_viewport_size({"width": 390, "height": 844})
