@@ -1,21 +1,27 @@
-"""Experiments of Chapter 1 (Linear models and the perceptron), as plain functions.
+"""Experiments and figures of Chapter 1 (Linear models and the perceptron).
 
-Every figure of the chapter is drawn by a ``draw_*`` function here that returns a matplotlib
-Figure. The same function makes the static small-multiples figure of the web page and is the
-callback of the chapter's slider (``nnlib.widgets.interactive``), so it can be timed and tested
-without a widget. The expensive part, training perceptrons on many data sets, is done once and
-cached (:func:`margin_sweep`, :func:`history_problem`), so a slider callback only draws.
+Every figure of the chapter is drawn here. The two interactive experiments are
+:class:`book.live.LiveFigure` subclasses with a factory each (:data:`EXPERIMENTS`); their static
+versions on the page are :func:`book.live.small_multiples` of the same classes, so the figure
+a reader sees for given values is the same in the notebook, on the website and in the tests.
+The expensive part, training perceptrons on many data sets, is done once and cached
+(:func:`margin_sweep`, :func:`history_problem`, :func:`digit_pair`), so a move of a control only
+draws.
 
 Contents
 
 - :func:`circle_features`, :func:`feature_lift`, :func:`draw_feature_lift`: the hand-made
   feature x1^2 + x2^2 that makes two concentric circles linearly separable.
-- :func:`history_problem`, :func:`draw_boundary_history`, :func:`draw_boundary_steps`: the
-  perceptron's boundary after each update, and the point that caused it.
+- :func:`draw_neuron`: the artificial neuron as a diagram (inputs, weights, sum with the bias,
+  activation, output).
+- :func:`history_problem`, :class:`BoundaryHistory`, :func:`boundary_history_experiment`,
+  :func:`draw_boundary_steps`: the perceptron's boundary after each update, and the point that
+  caused it (Experiment 1).
 - :data:`MARGINS`, :func:`margin_sweep`, :func:`nearest_margin`, :func:`margin_table`,
-  :func:`draw_mistakes_vs_bound`, :func:`draw_bound_curve`, :func:`draw_margin_panels`: the
-  number of mistakes against
-  Novikoff's bound (R / gamma)^2 over a grid of margins.
+  :class:`MarginBound`, :func:`margin_bound_experiment`, :func:`draw_margin_panels`: the number
+  of mistakes against Novikoff's bound (R / gamma)^2 over a grid of margins (Experiment 2).
+- :func:`digit_pair`, :func:`draw_digit_perceptron`: the perceptron on two classes of the 8x8
+  handwritten digits.
 - :func:`update_factors`, :func:`draw_update_factors`: how much the perceptron rule and the
   gradient of the sigmoid neuron move the weights, as a function of the pre-activation z.
 - :func:`xor_run`, :func:`draw_xor_cycle`: the perceptron cycling for ever on XOR.
@@ -30,12 +36,15 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Patch
 from matplotlib.ticker import FuncFormatter
 
+from book import live
 from nnlib._checks import as_array, check_int, check_ndim, check_positive
-from nnlib.data import circles, linearly_separable, xor
+from nnlib.data import circles, digits, linearly_separable, train_val_test_split, xor
 from nnlib.functional import sigmoid, sigmoid_grad
 from nnlib.perceptron import Perceptron, PerceptronHistory, novikoff_bound, radius
 from nnlib.perceptron import margin as geometric_margin
@@ -43,20 +52,28 @@ from nnlib.plot import COLORS, MARKERS
 
 __all__ = [
     "circle_features", "LiftResult", "feature_lift", "draw_feature_lift",
-    "HistoryProblem", "history_problem", "draw_boundary_history", "draw_boundary_steps",
+    "draw_neuron",
+    "HistoryProblem", "history_problem", "BoundaryHistory", "boundary_history_experiment",
+    "draw_boundary_steps",
     "MARGINS", "MarginSweep", "margin_sweep", "nearest_margin", "margin_table",
-    "table_html", "draw_mistakes_vs_bound", "draw_bound_curve", "draw_margin_panels",
+    "table_html", "MarginBound", "margin_bound_experiment", "draw_margin_panels",
+    "DigitRun", "digit_pair", "draw_digit_perceptron",
     "update_factors", "draw_update_factors",
     "xor_run", "draw_xor_cycle",
+    "EXPERIMENTS",
 ]
 
 #: The grid of data margins gamma_0 of the margin experiment: 10^-2, 10^-1.9, ..., 10^-0.3
-#: (18 values from 0.01 to about 0.5), ten per decade like ``widgets.log_slider``.
+#: (18 values from 0.01 to about 0.5), ten per decade like the experiment's log slider.
 MARGINS = tuple(float(10.0 ** (e / 10.0)) for e in range(-20, -2))
 
 _HIGHLIGHT = COLORS[3]   # vermillion: the point that caused an update
 _PLANE = COLORS[2]       # bluish green: the hyperplane that generated the data
+_BOUND = COLORS[4]       # reddish purple: Novikoff's bound
 _GREY = "#777777"
+_INK = "#222222"
+#: The smallest text of every figure, in points (readable on a phone).
+_SMALL = 10
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,25 +120,37 @@ def _shade(ax, w, b, xlim, ylim, alpha=0.16):
         ax.fill(poly[:, 0], poly[:, 1], color=COLORS[1], alpha=alpha + 0.04, lw=0, zorder=0.6)
 
 
-def _line(ax, w, b, xlim, ylim, **kwargs):
-    """Draw the line w1 x1 + w2 x2 + b = 0 across the box; nothing when w = 0."""
+def _line_xy(w, b, xlim, ylim):
+    """End points (x1, x2) of the line w1 x1 + w2 x2 + b = 0 across the box; empty when w = 0."""
     w = np.asarray(w, dtype=float)
     if not np.any(w):
-        return None
+        return np.array([]), np.array([])
     if abs(w[1]) >= abs(w[0]):
         x1 = np.array(xlim, dtype=float)
         x2 = -(w[0] * x1 + b) / w[1]
     else:
         x2 = np.array(ylim, dtype=float)
         x1 = -(w[1] * x2 + b) / w[0]
+    return x1, x2
+
+
+def _line(ax, w, b, xlim, ylim, **kwargs):
+    """Draw the line w1 x1 + w2 x2 + b = 0 across the box; nothing when w = 0."""
+    x1, x2 = _line_xy(w, b, xlim, ylim)
+    if not len(x1):
+        return None
     return ax.plot(x1, x2, **kwargs)[0]
 
 
 def _scatter(ax, X, y, s=30):
+    """One scatter per class (colour and marker of the class); returns the two collections."""
+    out = []
     for c in (0, 1):
         mask = y == c
-        ax.scatter(X[mask, 0], X[mask, 1], color=COLORS[c], marker=MARKERS[c], s=s,
-                   edgecolors="white", linewidths=0.6, zorder=3, label=f"class {c}")
+        out.append(ax.scatter(X[mask, 0], X[mask, 1], color=COLORS[c], marker=MARKERS[c], s=s,
+                              edgecolors="white", linewidths=0.6, zorder=3,
+                              label=f"class {c}"))
+    return out
 
 
 def _frame(ax, xlim, ylim, xlabel="$x_1$", ylabel="$x_2$"):
@@ -291,7 +320,7 @@ def draw_feature_lift(n=200, seed=0, epochs=30) -> Figure:
     _line(ax, r.w_raw, r.b_raw, xlim, ylim, color="#222222", lw=1.5)
     _scatter(ax, X, y, s=12)
     _frame(ax, xlim, ylim)
-    ax.set_title(f"(a) raw inputs: {r.acc_raw:.0%} right", fontsize=10)
+    ax.set_title(f"(a) raw inputs: {r.acc_raw:.0%} right", fontsize=_SMALL + 1)
 
     ax = axes[1]
     F = circle_features(X)
@@ -302,7 +331,7 @@ def draw_feature_lift(n=200, seed=0, epochs=30) -> Figure:
     ax.axhline(threshold, color="#222222", lw=1.5, ls="--")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_1^2 + x_2^2$")
-    ax.set_title("(b) a threshold separates", fontsize=10)
+    ax.set_title("(b) a threshold separates", fontsize=_SMALL + 1)
 
     ax = axes[2]
     g1, g2 = np.meshgrid(np.linspace(*xlim, 160), np.linspace(*ylim, 160))
@@ -313,14 +342,106 @@ def draw_feature_lift(n=200, seed=0, epochs=30) -> Figure:
     ax.contour(g1, g2, z, levels=[0.0], colors="#222222", linewidths=1.5)
     _scatter(ax, X, y, s=12)
     _frame(ax, xlim, ylim)
-    ax.set_title(f"(c) learned on $\\phi(x)$: {r.acc_lifted:.0%} right", fontsize=10)
+    ax.set_title(f"(c) learned on $\\phi(x)$: {r.acc_lifted:.0%} right", fontsize=_SMALL + 1)
     fig.suptitle("One hand-made feature, $x_1^2 + x_2^2$, makes the circles separable",
                  fontsize=12)
     return fig
 
 
 # --------------------------------------------------------------------------------------------
-# 2. the boundary after each update
+# 2. the artificial neuron, as a picture
+# --------------------------------------------------------------------------------------------
+def _arrow(ax, start, end, color=_INK, lw=1.6):
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, lw=lw,
+                                 color=color, shrinkA=0, shrinkB=0, zorder=2))
+
+
+def _towards(p, q, r):
+    """The point at distance r from p in the direction of q."""
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    return p + r * (q - p) / np.linalg.norm(q - p)
+
+
+def draw_neuron() -> Figure:
+    """The artificial neuron as a diagram: inputs, weights, the sum with the bias, the
+    activation and the output.
+
+    Inputs x_1, x_2, ..., x_d on the left; the edge from x_j carries the weight w_j; the node
+    Sigma adds the weighted inputs and the bias b into the pre-activation z; the box applies
+    the activation sigma (drawn as a step, the perceptron's); the output is a = sigma(z).
+
+    Returns
+    -------
+    Figure
+        7.0 x 3.4 inches, every text at least 10 points.
+
+    See Also
+    --------
+    Chapter 1 (Linear models and the perceptron), section "The artificial neuron".
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from book.ch01_perceptron import draw_neuron
+    >>> fig = draw_neuron()
+    >>> sorted(t.get_text() for t in fig.axes[0].texts)[:4]
+    ['$\\\\Sigma$', '$\\\\vdots$', '$a$', '$b$']
+    >>> plt.close(fig)
+    """
+    fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    ax.set_xlim(-0.4, 10.4)
+    ax.set_ylim(-0.9, 4.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    r_in, r_sum = 0.36, 0.62
+    sum_c, box_c, out_c = np.array([4.7, 1.9]), np.array([7.2, 1.9]), np.array([9.6, 1.9])
+    inputs = [(3.5, "$x_1$", "$w_1$"), (2.3, "$x_2$", "$w_2$"), (0.3, "$x_d$", "$w_d$")]
+    for y, name, weight in inputs:
+        c = np.array([0.6, y])
+        ax.add_patch(Circle(c, r_in, facecolor="white", edgecolor=COLORS[0], lw=1.8, zorder=3))
+        ax.text(*c, name, ha="center", va="center", fontsize=13, zorder=4)
+        start, end = _towards(c, sum_c, r_in), _towards(sum_c, c, r_sum)
+        _arrow(ax, start, end, color=COLORS[0])
+        mid = start + 0.42 * (end - start)
+        ax.text(mid[0], mid[1] + 0.2, weight, ha="center", va="bottom", fontsize=13,
+                color=COLORS[0])
+    ax.text(0.6, 1.25, r"$\vdots$", ha="center", va="center", fontsize=14)
+    ax.text(0.6, -0.55, "inputs", ha="center", va="center", fontsize=_SMALL + 1)
+    # the sum node and the bias
+    ax.add_patch(Circle(sum_c, r_sum, facecolor="#f2f2f2", edgecolor=_INK, lw=1.8, zorder=3))
+    ax.text(*sum_c, r"$\Sigma$", ha="center", va="center", fontsize=18, zorder=4)
+    _arrow(ax, (sum_c[0], 3.75), (sum_c[0], sum_c[1] + r_sum), color=COLORS[1])
+    ax.text(sum_c[0], 3.95, "$b$", ha="center", va="bottom", fontsize=13, color=COLORS[1])
+    ax.text(sum_c[0] + 0.2, 3.35, "bias", ha="left", va="center", fontsize=_SMALL + 1,
+            color=COLORS[1])
+    ax.text(sum_c[0], 0.75, "weighted sum\nplus bias", ha="center", va="top",
+            fontsize=_SMALL + 1, linespacing=1.2)
+    # the activation, drawn as the perceptron's step
+    w_box, h_box = 1.3, 1.1
+    ax.add_patch(FancyBboxPatch(box_c - [w_box / 2, h_box / 2], w_box, h_box,
+                                boxstyle="round,pad=0.05", facecolor="#f2f2f2", edgecolor=_INK,
+                                lw=1.8, zorder=3))
+    sx = box_c[0] + np.array([-0.45, 0.0, 0.0, 0.45])
+    sy = box_c[1] + np.array([-0.3, -0.3, 0.3, 0.3])
+    ax.plot(sx, sy, color=_HIGHLIGHT, lw=2.2, zorder=4, solid_joinstyle="miter")
+    ax.text(box_c[0], 0.75, "activation\n" + r"$\sigma$", ha="center", va="top",
+            fontsize=_SMALL + 1, linespacing=1.2)
+    _arrow(ax, sum_c + [r_sum, 0], box_c - [w_box / 2 + 0.05, 0])
+    ax.text((sum_c[0] + r_sum + box_c[0] - w_box / 2) / 2, sum_c[1] + 0.15, "$z$",
+            ha="center", va="bottom", fontsize=13)
+    # the output
+    ax.add_patch(Circle(out_c, r_in, facecolor="white", edgecolor=_INK, lw=1.8, zorder=3))
+    ax.text(*out_c, "$a$", ha="center", va="center", fontsize=13, zorder=4)
+    _arrow(ax, box_c + [w_box / 2 + 0.05, 0], out_c - [r_in, 0])
+    ax.text(out_c[0], 0.75, "output\n" + r"$a = \sigma(z)$", ha="center", va="top",
+            fontsize=_SMALL + 1, linespacing=1.2)
+    ax.set_title("A neuron: weight the inputs, add them up with the bias, apply the "
+                 "activation", fontsize=12)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# 3. the boundary after each update (Experiment 1)
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class HistoryProblem:
@@ -338,7 +459,7 @@ class HistoryProblem:
 
     See Also
     --------
-    draw_boundary_history : replays it.
+    BoundaryHistory : replays it (Experiment 1).
     Chapter 1 (Linear models and the perceptron), Experiment 1.
 
     """
@@ -364,7 +485,7 @@ def _history(n, margin, seed):
 
 
 def history_problem(n=40, margin=0.1, seed=5) -> HistoryProblem:
-    """The data and training history replayed by :func:`draw_boundary_history`.
+    """The data and training history replayed by :class:`BoundaryHistory`.
 
     Parameters
     ----------
@@ -382,7 +503,7 @@ def history_problem(n=40, margin=0.1, seed=5) -> HistoryProblem:
 
     See Also
     --------
-    draw_boundary_history : replays it.
+    BoundaryHistory : replays it (Experiment 1).
     Chapter 1 (Linear models and the perceptron), Experiment 1.
 
     Examples
@@ -397,40 +518,15 @@ def history_problem(n=40, margin=0.1, seed=5) -> HistoryProblem:
                     check_positive(margin, where, "margin"), check_int(seed, where, "seed"))
 
 
-def _draw_state(ax, prob, k, legend=True, small=False):
-    """Draw the data, the boundary after k updates, the one before and the offending point."""
-    X, y, hist = prob.X, prob.y, prob.history
-    xlim, ylim = _limits(X)
-    w, b = hist.state(k)
-    _shade(ax, w, b, xlim, ylim)
-    if k >= 2:
-        w0, b0 = hist.state(k - 1)
-        _line(ax, w0, b0, xlim, ylim, color=_GREY, lw=1.4, ls="--", zorder=2)
-    _line(ax, w, b, xlim, ylim, color="#222222", lw=2.0, zorder=2)
-    _scatter(ax, X, y, s=22 if small else 30)
-    wrong = np.where(X @ w + b > 0, 1, 0) != y
-    ax.scatter(X[wrong, 0], X[wrong, 1], s=70 if small else 95, facecolors="none",
-               edgecolors="#222222", linewidths=0.9, zorder=4)
-    if k >= 1:
-        m = hist.mistakes[k - 1]
-        ax.scatter([m.x[0]], [m.x[1]], s=230 if small else 300, facecolors="none",
-                   edgecolors=_HIGHLIGHT, linewidths=2.4, zorder=5)
-    _frame(ax, xlim, ylim)
-    if legend:
-        ax.legend(handles=_history_handles(), loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                  fontsize=9)
-    return int(wrong.sum())
-
-
 def _history_handles():
     return [
         Line2D([], [], color=COLORS[0], marker=MARKERS[0], ls="", label="class 0"),
         Line2D([], [], color=COLORS[1], marker=MARKERS[1], ls="", label="class 1"),
-        Line2D([], [], color="#222222", lw=2.0, label="boundary now"),
+        Line2D([], [], color=_INK, lw=2.0, label="boundary now"),
         Line2D([], [], color=_GREY, lw=1.4, ls="--", label="before this update"),
         Line2D([], [], color=_HIGHLIGHT, marker="o", ms=13, mfc="none", mew=2.2, ls="",
                label="caused this update"),
-        Line2D([], [], color="#222222", marker="o", ms=9, mfc="none", mew=0.9, ls="",
+        Line2D([], [], color=_INK, marker="o", ms=9, mfc="none", mew=0.9, ls="",
                label="misclassified now"),
     ]
 
@@ -443,67 +539,138 @@ def _check_step(step, prob, where):
     return step
 
 
-def draw_boundary_history(step=0, n=40, margin=0.1, seed=5) -> Figure:
-    """The perceptron's decision boundary after ``step`` updates (the slider's callback).
+def _set_polygon(patch, points):
+    """Show a filled polygon with these corners, or hide it when there are fewer than 3."""
+    if len(points) >= 3:
+        patch.set_xy(points)
+        patch.set_visible(True)
+    else:
+        patch.set_visible(False)
+
+
+class BoundaryHistory(live.LiveFigure):
+    """Experiment 1: the perceptron's boundary after ``step`` updates, and what caused it.
 
     The background shows the predicted class (orange: 1, blue: 0); the solid line is the
-    boundary w.x + b = 0 after ``step`` updates, the dashed line the boundary before the
-    last update, the red ring the misclassified point that caused it, and black circles the
-    points the current weights get wrong.
+    boundary w.x + b = 0 after ``step`` updates, the dashed line the boundary before the last
+    update, the red ring the misclassified point that caused that update, and small black
+    circles the points the current weights get wrong. The title counts them and names the
+    update.
 
     Parameters
     ----------
-    step : int, default 0
-        Number of updates, 0 (the zero start, which predicts class 0 everywhere) to K.
     n, margin, seed
         The data set, as in :func:`history_problem`.
-
-    Returns
-    -------
-    Figure
-
-    Raises
-    ------
-    ValueError
-        If step is negative or larger than the number of updates K.
-
-    See Also
-    --------
-    draw_boundary_steps : the same at a few steps side by side. Chapter 1, "Experiment 1".
+    legend : bool, default True
+        A legend under the axes (the static small multiples draw one for all panels instead).
 
     Examples
     --------
-    >>> import matplotlib.pyplot as plt
-    >>> from book.ch01_perceptron import draw_boundary_history
-    >>> fig = draw_boundary_history(3)
-    >>> fig.axes[0].get_xlabel()
-    '$x_1$'
-    >>> plt.close(fig)
+    >>> from book.live import Renderer
+    >>> r = Renderer(BoundaryHistory())
+    >>> png = r.png({"step": 3})
+    >>> png[:4] == b"\\x89PNG", r.live.title.get_text().splitlines()[0]
+    (True, 'Update 3 of 14: 14 of 40 wrong')
+    >>> r.close()
     """
-    where = "draw_boundary_history"
-    prob = history_problem(n, margin, seed)
-    step = _check_step(step, prob, where)
-    fig, ax = plt.subplots(figsize=(7.0, 4.6))
-    n_wrong = _draw_state(ax, prob, step)
-    K, m = prob.n_updates, len(prob.y)
-    w, b = prob.history.state(step)
-    if step == 0:
-        ax.set_title(f"Start: w = 0, b = 0 predicts class 0 everywhere ({n_wrong} of {m} "
-                     f"wrong)")
-        note = "no update yet"
-    else:
-        mk = prob.history.mistakes[step - 1]
-        ax.set_title(f"Update {step} of {K}: {n_wrong} of {m} points still misclassified")
-        note = (f"update {step} (pass {mk.epoch + 1}):\n"
-                f"point {mk.index}, y = {mk.y}, $\\hat y$ = {mk.y_hat}\n"
-                f"$y - \\hat y$ = {mk.y - mk.y_hat:+d}")
-    ax.text(1.04, 0.0, f"{note}\n\nw = ({w[0]:.2f}, {w[1]:.2f})\nb = {b:.2f}",
-            transform=ax.transAxes, fontsize=9, va="bottom", ha="left")
-    return fig
+
+    size = (5.2, 5.0)
+
+    def __init__(self, n=40, margin=0.1, seed=5, legend=True):
+        self.prob = history_problem(n, margin, seed)
+        self.legend = legend
+
+    def build(self, fig, step):
+        prob = self.prob
+        X, y = prob.X, prob.y
+        self.xlim, self.ylim = _limits(X)
+        ax = fig.add_subplot()
+        xl, yl = self.xlim, self.ylim
+        ax.fill([xl[0], xl[1], xl[1], xl[0]], [yl[0], yl[0], yl[1], yl[1]], color=COLORS[0],
+                alpha=0.16, lw=0, zorder=0)
+        corners = np.zeros((3, 2))
+        self.white = ax.fill(*corners.T, color="white", lw=0, zorder=0.5)[0]
+        self.orange = ax.fill(*corners.T, color=COLORS[1], alpha=0.2, lw=0, zorder=0.6)[0]
+        self.before, = ax.plot([], [], color=_GREY, lw=1.4, ls="--", zorder=2)
+        self.now, = ax.plot([], [], color=_INK, lw=2.0, zorder=2)
+        self.points = _scatter(ax, X, y, s=30)
+        self.wrong = ax.scatter(X[:1, 0], X[:1, 1], s=95, facecolors="none", edgecolors=_INK,
+                                linewidths=0.9, zorder=4)
+        self.cause = ax.scatter(X[:1, 0], X[:1, 1], s=300, facecolors="none",
+                                edgecolors=_HIGHLIGHT, linewidths=2.4, zorder=5)
+        _frame(ax, xl, yl)
+        self.title = ax.set_title("\n", fontsize=_SMALL + 1, loc="left")
+        if self.legend:
+            fig.legend(handles=_history_handles(), loc="outside lower center", ncol=3,
+                       fontsize=_SMALL, handlelength=1.8, handletextpad=0.5,
+                       columnspacing=1.0)
+        # the class-1 region is drawn under the points and the axes' lines: they are redrawn
+        # with it (blitting draws the animated artists over the cached background, in z-order)
+        self.animate(self.white, self.orange, self.before, self.now, *self.points, self.wrong,
+                     self.cause, self.title, *[s for s in ax.spines.values() if s.get_visible()])
+
+    def state(self, step):
+        """(w, b, wrong mask, the Mistake of this update or None) after ``step`` updates."""
+        prob = self.prob
+        step = _check_step(step, prob, "BoundaryHistory")
+        w, b = prob.history.state(step)
+        wrong = np.where(prob.X @ w + b > 0, 1, 0) != prob.y
+        mistake = prob.history.mistakes[step - 1] if step >= 1 else None
+        return w, b, wrong, mistake
+
+    def update(self, step):
+        prob = self.prob
+        w, b, wrong, mk = self.state(step)
+        _set_polygon(self.white, _halfplane(w, b, self.xlim, self.ylim))
+        _set_polygon(self.orange, _halfplane(w, b, self.xlim, self.ylim))
+        self.now.set_data(*_line_xy(w, b, self.xlim, self.ylim))
+        if step >= 2:
+            self.before.set_data(*_line_xy(*prob.history.state(step - 1), self.xlim, self.ylim))
+        else:
+            self.before.set_data([], [])
+        self.wrong.set_offsets(prob.X[wrong] if wrong.any() else np.zeros((0, 2)))
+        self.cause.set_offsets(mk.x[None, :] if mk is not None else np.zeros((0, 2)))
+        self.title.set_text(self._title(step, w, b, int(wrong.sum()), mk))
+
+    def _title(self, step, w, b, n_wrong, mk):
+        m, K = len(self.prob.y), self.prob.n_updates
+        # short: every glyph of an animated text is drawn again on each update
+        if mk is None:
+            return f"Start: {n_wrong} of {m} wrong\nw = 0, b = 0: class 0"
+        return (f"Update {step} of {K}: {n_wrong} of {m} wrong\n"
+                f"point {mk.index} (class {mk.y}) was called {mk.y_hat}")
+
+    def describe(self, step):
+        w, b, wrong, mk = self.state(step)
+        m, K = len(self.prob.y), self.prob.n_updates
+        if mk is None:
+            head = (f"Update 0 of {K}: the perceptron starts at w = 0, b = 0 and predicts class "
+                    f"0 everywhere")
+        else:
+            head = (f"Update {step} of {K}, in pass {mk.epoch + 1}: point {mk.index} of class "
+                    f"{mk.y} was predicted {mk.y_hat}, so the rule moved the boundary to "
+                    f"w = ({w[0]:.2f}, {w[1]:.2f}), b = {b:.2f}")
+        return f"{head}; {int(wrong.sum())} of {m} points are now misclassified."
+
+
+def boundary_history_experiment(n=40, margin=0.1, seed=5) -> live.Experiment:
+    """Experiment 1: :class:`BoundaryHistory` with a Play control over the updates.
+
+    Press Play (or drag the slider) to replay the perceptron's training one update at a time.
+    On the website every update is a frame (15 frames for the default data).
+    """
+    figure = BoundaryHistory(n, margin, seed)
+    K = figure.prob.n_updates
+    return live.Experiment(
+        "boundary-history", figure,
+        title="The perceptron's boundary after each update",
+        caption=("Red ring: the point that caused this update. Dashed: the boundary before "
+                 "it. Small black circles: points misclassified now."),
+        controls=dict(step=live.Play(0, K, value=0, interval=900, label="update")))
 
 
 def draw_boundary_steps(steps=(1, 3, 8, None), n=40, margin=0.1, seed=5) -> Figure:
-    """Small multiples of :func:`draw_boundary_history`: the boundary at a few steps.
+    """Small multiples of :class:`BoundaryHistory`: the boundary at four steps, 2 x 2.
 
     Parameters
     ----------
@@ -515,11 +682,11 @@ def draw_boundary_steps(steps=(1, 3, 8, None), n=40, margin=0.1, seed=5) -> Figu
     Returns
     -------
     Figure
-        A 2 x 2 grid.
+        7.5 inches wide, with one legend for the four panels.
 
     See Also
     --------
-    draw_boundary_history : one step; the slider's callback.
+    boundary_history_experiment : the live version.
     Chapter 1 (Linear models and the perceptron), Experiment 1.
 
     Examples
@@ -527,28 +694,28 @@ def draw_boundary_steps(steps=(1, 3, 8, None), n=40, margin=0.1, seed=5) -> Figu
     >>> import matplotlib.pyplot as plt
     >>> from book.ch01_perceptron import draw_boundary_steps
     >>> fig = draw_boundary_steps()
-    >>> [ax.get_title() for ax in fig.axes][-1]
-    'After update 14 of 14: 0 wrong'
+    >>> fig.axes[-1].get_title(loc="left").splitlines()[0]
+    'Update 14 of 14: 0 of 40 wrong'
     >>> plt.close(fig)
     """
     where = "draw_boundary_steps"
-    prob = history_problem(n, margin, seed)
+    figure = BoundaryHistory(n, margin, seed, legend=False)
+    prob = figure.prob
     steps = [prob.n_updates if s is None else s for s in steps]
     if len(steps) != 4:
         raise ValueError(f"{where}: expected 4 steps (a 2 x 2 grid), got {len(steps)}.")
     steps = [_check_step(s, prob, where) for s in steps]
-    fig, axes = plt.subplots(2, 2, figsize=(7.0, 7.0))
-    for ax, k in zip(axes.ravel(), steps, strict=True):
-        n_wrong = _draw_state(ax, prob, k, legend=False, small=True)
-        ax.set_title(f"After update {k} of {prob.n_updates}: {n_wrong} wrong", fontsize=11)
-    fig.legend(handles=_history_handles(), loc="outside lower center", ncol=3, fontsize=9)
+    fig = live.small_multiples(figure, [{"step": k} for k in steps], ncols=2)
+    fig.set_size_inches(7.5, 7.6)
+    fig.legend(handles=_history_handles(), loc="outside lower center", ncol=3,
+               fontsize=_SMALL)
     fig.suptitle("Each mistake moves the boundary; the last one separates the classes",
                  fontsize=12)
     return fig
 
 
 # --------------------------------------------------------------------------------------------
-# 3. mistakes against Novikoff's bound
+# 4. mistakes against Novikoff's bound (Experiment 2)
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MarginSweep:
@@ -688,7 +855,7 @@ def nearest_margin(value, margins=MARGINS) -> float:
 
     See Also
     --------
-    draw_mistakes_vs_bound : snaps its margin with this.
+    MarginBound : snaps its margin with this.
     Chapter 1 (Linear models and the perceptron), Experiment 2.
 
     Examples
@@ -782,111 +949,168 @@ def table_html(columns, headers, formats) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-def _draw_margin_data(ax, sw, g, small=False):
-    """The seed-0 data at grid index g: generating line, margin band, learned line."""
-    X, y, w, b = sw.data(sw.margins[g], 0)
-    xlim, ylim = (-1.7, 1.7), (-1.7, 1.7)
-    gamma0 = sw.margins[g]
-    # the band |w.x + b| < gamma_0 that no point enters (w has unit length): the part of
-    # the box where w.x + b > -gamma_0, clipped to where w.x + b < gamma_0
-    band = _clip_polygon(_halfplane(w, b + gamma0, xlim, ylim), -w, -(b - gamma0))
-    if len(band) >= 3:
-        ax.fill(band[:, 0], band[:, 1], color=_PLANE, alpha=0.22, lw=0, zorder=0)
-    _line(ax, w, b, xlim, ylim, color=_PLANE, lw=1.6, zorder=2)
-    _line(ax, sw.w[g, 0], sw.b[g, 0], xlim, ylim, color="#222222", lw=1.6, ls="--", zorder=2)
-    _scatter(ax, X, y, s=14 if small else 20)
-    _frame(ax, xlim, ylim)
-
-
 def _margin_handles():
     return [
         Line2D([], [], color=COLORS[0], marker=MARKERS[0], ls="", label="class 0"),
         Line2D([], [], color=COLORS[1], marker=MARKERS[1], ls="", label="class 1"),
-        Line2D([], [], color=_PLANE, lw=7, alpha=0.35, label="empty band, width $2\\gamma_0$"),
+        Patch(facecolor=_PLANE, alpha=0.22, label="empty band, width $2\\gamma_0$"),
         Line2D([], [], color=_PLANE, lw=1.6, label="generating line"),
-        Line2D([], [], color="#222222", lw=1.6, ls="--", label="perceptron's final line")]
+        Line2D([], [], color=_INK, lw=1.6, ls="--", label="perceptron's final line"),
+        Line2D([], [], color=_BOUND, lw=2.0, label="bound $(R/\\gamma)^2$"),
+        Line2D([], [], color=COLORS[0], lw=2.0, marker="o", ms=3.5, label="updates made"),
+        Line2D([], [], color=_HIGHLIGHT, marker="o", ms=8, mfc="none", mew=2, ls="",
+               label="the data set on the left"),
+    ]
 
 
-def draw_mistakes_vs_bound(margin=0.1, n=100, seeds=10) -> Figure:
-    """The margin slider's callback: one data set at this margin, and mistakes vs the bound.
-
-    Left: the data (seed 0) at the grid margin nearest to ``margin``, the line that generated
-    it, the empty band of width 2 gamma_0 around it, and the perceptron's final line. Right:
-    over the whole grid (log-log), the bound (R/gamma)^2 and the number of updates (mean and
-    range over the seeds), with the chosen margin marked. Everything comes from the cached
-    :func:`margin_sweep`, so a call only draws.
-
-    Parameters
-    ----------
-    margin : float, default 0.1
-        Snapped to the nearest of :data:`MARGINS`.
-    n, seeds
-        As in :func:`margin_sweep`.
-
-    Returns
-    -------
-    Figure
-
-    See Also
-    --------
-    draw_margin_panels : the static small multiples.
-    Chapter 1 (Linear models and the perceptron), Experiment 2.
-
-    Examples
-    --------
-    >>> import matplotlib.pyplot as plt
-    >>> from book.ch01_perceptron import draw_mistakes_vs_bound
-    >>> fig = draw_mistakes_vs_bound(0.1, n=50, seeds=2)
-    >>> fig.axes[1].get_yscale(), fig.axes[1].get_xlabel()
-    ('log', 'data margin $\\\\gamma_0$')
-    >>> plt.close(fig)
-    """
-    sw = margin_sweep(MARGINS, n, seeds)
-    g = sw.index(check_positive(margin, "draw_mistakes_vs_bound", "margin"))
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.4, 3.9), width_ratios=[1.0, 1.15])
-    _draw_margin_data(ax0, sw, g)
-    fig.legend(handles=_margin_handles(), loc="outside lower center", ncol=3, fontsize=9)
-    ax0.set_title(f"$\\gamma_0$ = {sw.margins[g]:.3g}: {sw.mistakes[g, 0]} updates, "
-                  f"bound {sw.bound[g, 0]:.0f}")
-    _draw_sweep_curves(ax1, sw, g)
-    return fig
-
-
-def _draw_sweep_curves(ax, sw, g=None):
+def _draw_sweep_curves(ax, sw):
+    """Bound and updates against the margin over the whole grid (means, and ranges shaded)."""
     x = sw.margins
-    ax.fill_between(x, sw.bound.min(axis=1), sw.bound.max(axis=1), color=_PLANE, alpha=0.25,
+    ax.fill_between(x, sw.bound.min(axis=1), sw.bound.max(axis=1), color=_BOUND, alpha=0.25,
                     lw=0)
-    ax.plot(x, sw.bound.mean(axis=1), color=_PLANE, label="bound $(R/\\gamma)^2$")
+    ax.plot(x, sw.bound.mean(axis=1), color=_BOUND)
     ax.fill_between(x, np.maximum(sw.mistakes.min(axis=1), 0.8), sw.mistakes.max(axis=1),
                     color=COLORS[0], alpha=0.25, lw=0)
-    ax.plot(x, sw.mistakes.mean(axis=1), color=COLORS[0], marker="o", ms=3.5,
-            label="updates made")
-    if g is not None:
-        ax.axvline(x[g], color=_HIGHLIGHT, lw=1.2, ls=":")
-        ax.plot([x[g]], [sw.mistakes[g, 0]], marker="o", ms=8, mfc="none", mec=_HIGHLIGHT,
-                mew=2, ls="")
-        ax.plot([x[g]], [sw.bound[g, 0]], marker="s", ms=8, mfc="none", mec=_HIGHLIGHT,
-                mew=2, ls="")
+    ax.plot(x, sw.mistakes.mean(axis=1), color=COLORS[0], marker="o", ms=3.5)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ticks = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+    ticks = [0.01, 0.03, 0.1, 0.3]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.set_xticks([], minor=True)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))  # no mathtext: fast
     ax.set_xlabel("data margin $\\gamma_0$")
     ax.set_ylabel("number of updates")
-    ax.set_title("Updates stay far below the bound")
-    ax.legend(loc="upper right", fontsize=9)
+    ax.set_title("All data sets: updates vs bound", fontsize=_SMALL + 1, loc="left")
 
 
-def draw_bound_curve(n=100, seeds=10) -> Figure:
-    """Updates and Novikoff's bound against the data margin, over the whole grid (log-log).
+class MarginBound(live.LiveFigure):
+    """Experiment 2: the perceptron's number of updates against Novikoff's bound, by margin.
 
-    The right panel of :func:`draw_mistakes_vs_bound` on its own: lines are means over the
-    seeds, shaded bands their range (min to max).
+    Left: the data set of seed 0 at the grid margin nearest to ``margin``, the line that
+    generated it, the empty band of width 2 gamma_0 around it, and the perceptron's final line;
+    the title gives its updates and its bound. Right: over the whole grid (log-log), the bound
+    (R/gamma)^2 and the number of updates (means over the seeds, ranges shaded), with the
+    chosen margin marked. Everything comes from the cached :func:`margin_sweep`, so a move only
+    draws.
 
     Parameters
     ----------
+    n, seeds
+        As in :func:`margin_sweep`.
+    legend : bool, default True
+        A legend under the panels (the static small multiples draw one for all rows instead).
+
+    Examples
+    --------
+    >>> from book.live import Renderer
+    >>> r = Renderer(MarginBound(n=40, seeds=2))
+    >>> png = r.png({"margin": 0.1})
+    >>> png[:4] == b"\\x89PNG", r.live.title.get_text().startswith("$\\\\gamma_0$ = 0.1:")
+    (True, True)
+    >>> r.close()
+    """
+
+    size = (7.4, 3.9)
+
+    def __init__(self, n=100, seeds=10, legend=True):
+        self.n, self.seeds, self.legend = n, seeds, legend
+        self._data = {}
+
+    @property
+    def sweep(self) -> MarginSweep:
+        return margin_sweep(MARGINS, self.n, self.seeds)
+
+    def data(self, g):
+        """(X, y, w_star, b_star) of seed 0 at grid index g (cached)."""
+        if g not in self._data:
+            sw = self.sweep
+            self._data[g] = sw.data(sw.margins[g], 0)
+        return self._data[g]
+
+    def index(self, margin):
+        return self.sweep.index(check_positive(margin, "MarginBound", "margin"))
+
+    def build(self, fig, margin):
+        sw = self.sweep
+        ax0, ax1 = fig.subplots(1, 2, width_ratios=[1.0, 1.2])
+        self.box = (-1.7, 1.7)
+        corners = np.zeros((3, 2))
+        self.band = ax0.fill(*corners.T, color=_PLANE, alpha=0.22, lw=0, zorder=0)[0]
+        self.plane, = ax0.plot([], [], color=_PLANE, lw=1.6, zorder=2)
+        self.final, = ax0.plot([], [], color=_INK, lw=1.6, ls="--", zorder=2)
+        X, y, _, _ = self.data(self.index(margin))
+        self.points = _scatter(ax0, X, y, s=16)
+        _frame(ax0, self.box, self.box)
+        ax0.set_xticks([-1, 0, 1])
+        ax0.set_yticks([-1, 0, 1])
+        self.title = ax0.set_title(" ", fontsize=_SMALL + 1, loc="left")
+        _draw_sweep_curves(ax1, sw)
+        # above the spines (z-order 2.5): the line crosses the bottom one
+        self.vline = ax1.axvline(sw.margins[0], color=_HIGHLIGHT, lw=1.2, ls=":", zorder=2.6)
+        self.mark_updates, = ax1.plot([], [], marker="o", ms=8, mfc="none", mec=_HIGHLIGHT,
+                                      mew=2, ls="", zorder=4)
+        self.mark_bound, = ax1.plot([], [], marker="s", ms=8, mfc="none", mec=_HIGHLIGHT,
+                                    mew=2, ls="", zorder=4)
+        if self.legend:
+            fig.legend(handles=_margin_handles(), loc="outside lower center", ncol=3,
+                       fontsize=_SMALL, handlelength=2.2, handletextpad=0.6,
+                       columnspacing=1.2)
+        # the band is drawn under the lines, the points and the left axes' spines
+        self.animate(self.band, self.plane, self.final, *self.points, self.title,
+                     *[s for s in ax0.spines.values() if s.get_visible()],
+                     self.vline, self.mark_updates, self.mark_bound)
+
+    def update(self, margin):
+        sw = self.sweep
+        g = self.index(margin)
+        X, y, w, b = self.data(g)
+        gamma0 = sw.margins[g]
+        # the band |w.x + b| < gamma_0 (w has unit length): the part of the box where
+        # w.x + b > -gamma_0, clipped to where w.x + b < gamma_0
+        _set_polygon(self.band, _clip_polygon(_halfplane(w, b + gamma0, self.box, self.box),
+                                              -w, -(b - gamma0)))
+        self.plane.set_data(*_line_xy(w, b, self.box, self.box))
+        self.final.set_data(*_line_xy(sw.w[g, 0], sw.b[g, 0], self.box, self.box))
+        for c, coll in enumerate(self.points):
+            coll.set_offsets(X[y == c])
+        self.title.set_text(f"$\\gamma_0$ = {gamma0:.3g}: {sw.mistakes[g, 0]} updates "
+                            f"$\\leq$ bound {sw.bound[g, 0]:,.0f}")
+        self.vline.set_xdata([gamma0, gamma0])
+        self.mark_updates.set_data([gamma0], [sw.mistakes[g, 0]])
+        self.mark_bound.set_data([gamma0], [sw.bound[g, 0]])
+
+    def describe(self, margin):
+        sw = self.sweep
+        g = self.index(margin)
+        k, bound = sw.mistakes[g], sw.bound[g]
+        return (f"Data margin γ0 = {sw.margins[g]:.3g}: on the data set shown the "
+                f"perceptron made {k[0]} updates, within Novikoff's bound of {bound[0]:,.0f}; "
+                f"over the {len(k)} data sets of this margin it made {k.min()} to {k.max()} "
+                f"updates, against bounds of {bound.min():,.0f} to {bound.max():,.0f}.")
+
+
+def margin_bound_experiment(n=100, seeds=10) -> live.Experiment:
+    """Experiment 2: :class:`MarginBound` with a logarithmic slider over the 18 grid margins.
+
+    The website shows every grid margin (18 frames).
+    """
+    return live.Experiment(
+        "margin-bound", MarginBound(n, seeds),
+        title="Mistakes against Novikoff's bound as the margin changes",
+        caption=(f"Left: one data set of {n} points at this margin. Right: all "
+                 f"{len(MARGINS)} margins x {seeds} data sets (lines: means, shading: range); "
+                 f"red markers: the data set on the left."),
+        controls=dict(margin=live.LogSlider(MARGINS[0], MARGINS[-1], per_decade=10, value=0.1,
+                                            label="data margin γ0")))
+
+
+def draw_margin_panels(margins=(0.02, 0.3), n=100, seeds=10) -> Figure:
+    """Small multiples of :class:`MarginBound`: one row per margin, one legend for all.
+
+    Parameters
+    ----------
+    margins : sequence of float
+        Snapped to the grid; one row each.
     n, seeds
         As in :func:`margin_sweep`.
 
@@ -896,64 +1120,206 @@ def draw_bound_curve(n=100, seeds=10) -> Figure:
 
     See Also
     --------
-    draw_mistakes_vs_bound : the same curves with one data set.
-    Chapter 1 (Linear models and the perceptron), section "How tight is the bound?".
+    margin_bound_experiment : the live version.
+    Chapter 1 (Linear models and the perceptron), Experiment 2.
 
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from book.ch01_perceptron import draw_bound_curve
-    >>> fig = draw_bound_curve(n=40, seeds=2)
-    >>> fig.axes[0].get_ylabel()
-    'number of updates'
+    >>> from book.ch01_perceptron import draw_margin_panels
+    >>> fig = draw_margin_panels((0.02, 0.3), n=40, seeds=2)
+    >>> len(fig.axes), fig.axes[1].get_yscale()
+    (4, 'log')
     >>> plt.close(fig)
     """
-    sw = margin_sweep(MARGINS, n, seeds)
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    _draw_sweep_curves(ax, sw)
-    ax.set_title("The perceptron makes far fewer mistakes than $(R/\\gamma)^2$ allows")
-    return fig
-
-
-def draw_margin_panels(margins=(0.02, 0.05, 0.1, 0.3), n=100, seeds=10) -> Figure:
-    """Small multiples of the left panel of :func:`draw_mistakes_vs_bound`.
-
-    Parameters
-    ----------
-    margins : sequence of 4 float
-        Snapped to the grid.
-    n, seeds
-        As in :func:`margin_sweep`.
-
-    Returns
-    -------
-    Figure
-        A 2 x 2 grid; each title gives the updates and the bound of that data set.
-
-    See Also
-    --------
-    draw_mistakes_vs_bound : the slider's callback.
-    Chapter 1 (Linear models and the perceptron), Experiment 2.
-
-    """
     where = "draw_margin_panels"
-    margins = list(margins)
-    if len(margins) != 4:
-        raise ValueError(f"{where}: expected 4 margins (a 2 x 2 grid), got {len(margins)}.")
-    sw = margin_sweep(MARGINS, n, seeds)
-    fig, axes = plt.subplots(2, 2, figsize=(7.0, 7.4))
-    for ax, gm in zip(axes.ravel(), margins, strict=True):
-        g = sw.index(check_positive(gm, where, "each margin"))
-        _draw_margin_data(ax, sw, g, small=True)
-        ax.set_title(f"$\\gamma_0$ = {sw.margins[g]:.3g}: {sw.mistakes[g, 0]} updates "
-                     f"$\\leq$ {sw.bound[g, 0]:.0f}", fontsize=11)
-    fig.legend(handles=_margin_handles(), loc="outside lower center", ncol=3, fontsize=9)
-    fig.suptitle("A wider empty band around the line means fewer mistakes", fontsize=12)
+    margins = [check_positive(g, where, "each margin") for g in margins]
+    if not margins:
+        raise ValueError(f"{where}: expected at least one margin, got none.")
+    figure = MarginBound(n, seeds, legend=False)
+    fig = live.small_multiples(figure, [{"margin": g} for g in margins], ncols=1)
+    fig.set_size_inches(7.4, 3.3 * len(margins) + 0.9)
+    fig.legend(handles=_margin_handles(), loc="outside lower center", ncol=3,
+               fontsize=_SMALL)
+    fig.suptitle("A wider empty band means fewer updates and a much smaller bound",
+                 fontsize=12)
     return fig
 
 
 # --------------------------------------------------------------------------------------------
-# 4. perceptron rule versus the sigmoid neuron's gradient
+# 5. real data: two classes of the 8x8 digits
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DigitRun:
+    """A perceptron trained on two classes of the 8x8 digits, and what it achieved.
+
+    Attributes
+    ----------
+    classes : (int, int)
+        The digits (a, b); label 0 is digit a, label 1 digit b.
+    X_train, X_test : ndarray of shape (m, 64)
+        Pixels in [0, 1], one image per row (70 % and 30 % of the two classes, stratified).
+    y_train, y_test : ndarray of shape (m,), labels 0/1
+    history : PerceptronHistory
+        ``Perceptron(64).fit(X_train, y_train, epochs=epochs)`` (rows in order, from zero).
+    w : ndarray of shape (64,)
+    b : float
+        The final weights and bias.
+    R, gamma, bound : float
+        The augmented radius of the training images, the augmented margin of the final
+        hyperplane on them, and Novikoff's bound (R / gamma)^2 for that hyperplane.
+    test_accuracy : float
+        Fraction of the held-out images classified correctly.
+    n_test_wrong : int
+
+    See Also
+    --------
+    digit_pair : computes it.
+    Chapter 1 (Linear models and the perceptron), section "Real data: two handwritten digits".
+
+    """
+
+    classes: tuple
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    history: PerceptronHistory
+    w: np.ndarray
+    b: float
+    R: float
+    gamma: float
+    bound: float
+    test_accuracy: float
+    n_test_wrong: int
+
+
+@functools.lru_cache(maxsize=4)
+def _digit_run(a, b, seed, epochs):
+    X, y = digits()
+    keep = (y == a) | (y == b)
+    Xp, yp = X[keep], (y[keep] == b).astype(np.int64)
+    X_tr, y_tr, _, _, X_te, y_te = train_val_test_split(Xp, yp, (0.7, 0.0, 0.3), rng=seed)
+    p = Perceptron(X.shape[1])
+    hist = p.fit(X_tr, y_tr, epochs=epochs)
+    w, bias = p.w.copy(), float(p.b)
+    if hist.converged:
+        R = radius(X_tr, augmented=True)
+        gamma = geometric_margin(X_tr, y_tr, w, bias, augmented=True)
+        bound = novikoff_bound(X_tr, y_tr, w, bias)
+    else:  # not separated: no margin, no bound
+        R, gamma, bound = radius(X_tr, augmented=True), float("nan"), float("nan")
+    wrong = int(np.sum(p.predict(X_te) != y_te))
+    _readonly(X_tr, y_tr, X_te, y_te, w)
+    return DigitRun(classes=(a, b), X_train=X_tr, y_train=y_tr, X_test=X_te, y_test=y_te,
+                    history=hist, w=w, b=bias, R=R, gamma=gamma, bound=bound,
+                    test_accuracy=1.0 - wrong / len(y_te), n_test_wrong=wrong)
+
+
+def digit_pair(a=3, b=8, seed=0, epochs=1000) -> DigitRun:
+    """Train a perceptron to tell digit ``a`` (label 0) from digit ``b`` (label 1).
+
+    The images of the two classes from ``nnlib.data.digits()`` are split 70 % / 30 % at random
+    (stratified, ``train_val_test_split`` with fractions (0.7, 0, 0.3) and ``rng=seed``); the
+    perceptron runs on the training part from zero, rows in order, until a pass without
+    mistakes or ``epochs`` passes, and is then tested on the held-out part.
+
+    Parameters
+    ----------
+    a, b : int in 0..9, different
+    seed : int, default 0
+        Seed of the split.
+    epochs : int, default 1000
+
+    Returns
+    -------
+    DigitRun
+        Cached: the same object is returned for the same arguments; do not modify it.
+
+    Raises
+    ------
+    ValueError
+        If a or b is not a digit 0..9, or a == b.
+
+    See Also
+    --------
+    draw_digit_perceptron : its figure.
+    Chapter 1 (Linear models and the perceptron), section "Real data: two handwritten digits".
+
+    Examples
+    --------
+    >>> from book.ch01_perceptron import digit_pair
+    >>> run = digit_pair(3, 8)
+    >>> run.history.converged, run.history.n_mistakes <= run.bound, len(run.y_test)
+    (True, True, 107)
+    """
+    where = "digit_pair"
+    a, b = check_int(a, where, "a", minimum=0), check_int(b, where, "b", minimum=0)
+    if a > 9 or b > 9 or a == b:
+        raise ValueError(f"{where}: expected two different digits from 0 to 9, got a = {a} and "
+                         f"b = {b}.")
+    return _digit_run(a, b, check_int(seed, where, "seed"),
+                      check_int(epochs, where, "epochs", minimum=1))
+
+
+#: Blue (negative) through white to orange (positive), for signed weights.
+_SIGNED = LinearSegmentedColormap.from_list("ch01_signed", [COLORS[0], "#ffffff", COLORS[1]])
+
+
+def draw_digit_perceptron(a=3, b=8, seed=0) -> Figure:
+    """The average training image of each class and the perceptron's weights, as 8x8 images.
+
+    Parameters
+    ----------
+    a, b, seed
+        As in :func:`digit_pair`.
+
+    Returns
+    -------
+    Figure
+        Three panels, 7.4 inches wide; the weights on a symmetric blue-white-orange scale.
+
+    See Also
+    --------
+    digit_pair : the run it draws.
+    Chapter 1 (Linear models and the perceptron), section "Real data: two handwritten digits".
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from book.ch01_perceptron import draw_digit_perceptron
+    >>> fig = draw_digit_perceptron()
+    >>> [ax.get_title() for ax in fig.axes[:3]]
+    ['average 3 (label 0)', 'average 8 (label 1)', 'weights $w$ (64 numbers)']
+    >>> plt.close(fig)
+    """
+    run = digit_pair(a, b, seed)
+    fig, axes = plt.subplots(1, 3, figsize=(7.4, 3.2))
+    for ax, label in zip(axes[:2], (0, 1), strict=True):
+        mean = run.X_train[run.y_train == label].mean(axis=0).reshape(8, 8)
+        ax.imshow(mean, cmap="Greys", vmin=0.0, vmax=1.0)
+        ax.set_title(f"average {run.classes[label]} (label {label})", fontsize=_SMALL + 1)
+    limit = float(np.abs(run.w).max())
+    image = axes[2].imshow(run.w.reshape(8, 8), cmap=_SIGNED, vmin=-limit, vmax=limit)
+    axes[2].set_title("weights $w$ (64 numbers)", fontsize=_SMALL + 1)
+    bar = fig.colorbar(image, ax=axes[2], shrink=0.85)
+    bar.ax.tick_params(labelsize=_SMALL)
+    bar.set_label("weight", fontsize=_SMALL)
+    for ax in axes:
+        ax.set_xticks([0, 7])
+        ax.set_yticks([0, 7])
+        ax.set_xlabel("pixel column")
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    axes[0].set_ylabel("pixel row")
+    fig.suptitle(f"Orange weights: ink there votes for {b}; blue weights: for {a}",
+                 fontsize=12)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# 6. perceptron rule versus the sigmoid neuron's gradient
 # --------------------------------------------------------------------------------------------
 def update_factors(z, y, alpha=1.0):
     """The factor multiplying x in one update of each rule, as a function of z = w.x + b.
@@ -1028,14 +1394,14 @@ def draw_update_factors(z_max=6.0) -> Figure:
         ax.set_xlabel("pre-activation $z$")
         ax.set_title(f"target $y = {y}$: mistakes shaded", fontsize=11)
     axes[0].set_ylabel("factor multiplying $x$")
-    axes[0].legend(loc="lower left", fontsize=9)
+    axes[0].legend(loc="lower left", fontsize=_SMALL)
     fig.suptitle("The sigmoid neuron always updates, but barely when it is very wrong",
                  fontsize=12)
     return fig
 
 
 # --------------------------------------------------------------------------------------------
-# 5. XOR
+# 7. XOR
 # --------------------------------------------------------------------------------------------
 def xor_run(epochs=20) -> PerceptronHistory:
     """Train ``Perceptron(2)`` on the four XOR points (in truth-table order) for ``epochs``.
@@ -1088,7 +1454,7 @@ def draw_xor_cycle(epochs=12) -> Figure:
     ax0.set_xlabel("pass (epoch)")
     ax0.set_ylabel("mistakes in the pass")
     ax0.set_title("Separable: 0 mistakes; XOR: never", fontsize=11)
-    ax0.legend(loc="upper right", fontsize=9)
+    ax0.legend(loc="upper right", fontsize=_SMALL)
     shown = min(hist.n_mistakes, 22) + 1  # the first few cycles are enough to see them
     k = np.arange(shown)
     series = ((hist.weights[:shown, 0], "$w_1$"), (hist.weights[:shown, 1], "$w_2$"),
@@ -1100,6 +1466,11 @@ def draw_xor_cycle(epochs=12) -> Figure:
     ax1.set_ylabel("parameter value")
     ax1.set_title("XOR: weights repeat every 4 updates", fontsize=11)
     ax1.set_ylim(-1.3, 2.7)
-    ax1.legend(loc="upper center", ncol=3, fontsize=9)
+    ax1.legend(loc="upper center", ncol=3, fontsize=_SMALL)
     fig.suptitle("On XOR the perceptron never converges: it cycles", fontsize=12)
     return fig
+
+
+#: The chapter's live experiments (tests/chapters/test_live.py and the benchmarks enumerate
+#: them).
+EXPERIMENTS = (boundary_history_experiment, margin_bound_experiment)

@@ -571,7 +571,8 @@ def _render_chunk(live, names, combos, dpi, style=None, pick=None):
 
     import matplotlib
 
-    matplotlib.use("Agg")
+    # No matplotlib.use(): in the kernel (serial rendering) that would switch off the inline
+    # backend and hide the notebook's later figures; the Renderer draws on its own Agg canvas.
     if style:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

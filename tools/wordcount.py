@@ -47,7 +47,7 @@ def split(markdown: str) -> tuple[int, int]:
             fence = m.group(1)
             name = m.group("name")
             deep = name in ("dropdown", "solution", "exercise") or \
-                (stack and stack[-1][1])
+                (bool(stack) and stack[-1][1])
             stack.append((fence, deep))
             continue
         if stack and s == stack[-1][0]:

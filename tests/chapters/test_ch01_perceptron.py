@@ -10,6 +10,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import book.ch01_perceptron as demo  # noqa: E402
+from book import live  # noqa: E402
 from nnlib.functional import sigmoid  # noqa: E402
 from nnlib.gradcheck import numerical_grad  # noqa: E402
 
@@ -58,7 +59,18 @@ def test_draw_feature_lift_is_labelled():
     assert fig.axes[1].get_ylabel() == "$x_1^2 + x_2^2$"
 
 
-# --- boundary history ----------------------------------------------------------------------
+# --- the neuron diagram ----------------------------------------------------------------------
+def test_draw_neuron_names_every_part_and_is_phone_sized():
+    fig = demo.draw_neuron()
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    for part in ("$x_1$", "$x_d$", "$w_1$", "$w_d$", "$b$", "$\\Sigma$", "$z$", "$a$",
+                 "activation", "output"):
+        assert part in texts, part
+    assert fig.get_size_inches()[0] <= 7.6
+    assert min(t.get_fontsize() for t in fig.axes[0].texts) >= 10
+
+
+# --- boundary history (Experiment 1) ----------------------------------------------------------
 def test_history_problem_replays_the_rule():
     p = demo.history_problem()
     hist = p.history
@@ -73,33 +85,58 @@ def test_history_problem_replays_the_rule():
 
 
 @pytest.mark.parametrize("step", [0, 1, 7, 14])
-def test_draw_boundary_history_returns_labelled_figure(step):
-    fig = demo.draw_boundary_history(step)
-    _labelled(fig)
-    title = fig.axes[0].get_title()
-    assert ("Start" in title) if step == 0 else title.startswith(f"Update {step} of 14")
+def test_boundary_history_titles_and_text_alternative(step):
+    r = live.Renderer(demo.BoundaryHistory())
+    r.rgba({"step": step})
+    title = r.live.title.get_text()
+    w, b, wrong, mk = r.live.state(step)
+    assert title.startswith("Start" if step == 0 else f"Update {step} of 14:")
+    assert f"{int(wrong.sum())} of 40 wrong" in title
+    text = r.live.describe(step)
+    assert f"Update {step} of 14" in text and f"{int(wrong.sum())} of 40" in text
+    # the ring marks the point that caused the update, the small circles the wrong points
+    assert len(r.live.cause.get_offsets()) == (step >= 1)
+    assert len(r.live.wrong.get_offsets()) == int(wrong.sum())
+    r.close()
 
 
-def test_draw_boundary_history_bad_step():
-    with pytest.raises(ValueError, match=r"draw_boundary_history: expected step between 0 "
-                                         r"and 14.*got 15"):
-        demo.draw_boundary_history(15)
-    with pytest.raises(ValueError, match="draw_boundary_history"):
-        demo.draw_boundary_history(-1)
-    with pytest.raises(TypeError, match="draw_boundary_history.*step"):
-        demo.draw_boundary_history(1.5)
+def test_boundary_history_counts_fall_to_zero_but_not_monotonically():
+    live_fig = demo.BoundaryHistory()
+    wrong = [int(live_fig.state(k)[2].sum()) for k in range(15)]
+    assert wrong[0] == int(np.sum(live_fig.prob.y == 1)) and wrong[-1] == 0
+    assert any(b > a for a, b in zip(wrong[:-1], wrong[1:], strict=True))
+
+
+def test_boundary_history_bad_step():
+    fig = demo.BoundaryHistory()
+    with pytest.raises(ValueError, match=r"BoundaryHistory: expected step between 0 and 14.*"
+                                         r"got 15"):
+        fig.state(15)
+    with pytest.raises(ValueError, match="BoundaryHistory"):
+        fig.state(-1)
+    with pytest.raises(TypeError, match="BoundaryHistory.*step"):
+        fig.state(1.5)
+
+
+def test_boundary_history_experiment_has_a_frame_per_update():
+    exp = demo.boundary_history_experiment()
+    assert exp.main == "step" and isinstance(exp.controls["step"], live.Play)
+    assert len(exp.grid()) == 15 and exp.defaults == {"step": 0}
 
 
 def test_draw_boundary_steps_grid_and_errors():
     fig = demo.draw_boundary_steps((0, 2, 5, None))
     assert len(fig.axes) == 4
     _labelled(fig)
-    assert fig.axes[-1].get_title() == "After update 14 of 14: 0 wrong"
+    assert fig.get_size_inches()[0] <= 7.6
+    assert fig.axes[-1].get_title(loc="left").startswith("Update 14 of 14: 0 of 40 wrong")
     with pytest.raises(ValueError, match="draw_boundary_steps: expected 4 steps"):
         demo.draw_boundary_steps((1, 2))
+    with pytest.raises(ValueError, match="draw_boundary_steps: expected step between"):
+        demo.draw_boundary_steps((1, 2, 3, 99))
 
 
-# --- margins and the bound ------------------------------------------------------------------
+# --- margins and the bound (Experiment 2) -----------------------------------------------------
 def test_margin_sweep_respects_the_bound():
     sw = demo.margin_sweep(margins=(0.03, 0.1, 0.3), n=40, seeds=3)
     assert sw.mistakes.shape == sw.bound.shape == (3, 3)
@@ -157,22 +194,76 @@ def test_table_html():
         demo.table_html([[1]], ["k", "p"], ["d"])
 
 
-def test_draw_mistakes_vs_bound():
-    fig = demo.draw_mistakes_vs_bound(0.1, n=30, seeds=2)
-    assert len(fig.axes) == 2
-    _labelled(fig)
-    assert fig.axes[1].get_xscale() == "log" and fig.axes[1].get_yscale() == "log"
-    assert "updates" in fig.axes[0].get_title()
-    with pytest.raises(ValueError, match="draw_mistakes_vs_bound.*margin"):
-        demo.draw_mistakes_vs_bound(0.0, n=30, seeds=2)
+def test_margin_bound_marks_the_chosen_margin():
+    r = live.Renderer(demo.MarginBound(n=40, seeds=2))
+    sw = demo.margin_sweep(demo.MARGINS, 40, 2)
+    for margin in (0.01, 0.1, 0.3):
+        r.rgba({"margin": margin})
+        g = sw.index(margin)
+        fig = r.live
+        assert fig.mark_updates.get_ydata()[0] == sw.mistakes[g, 0]
+        assert fig.mark_bound.get_ydata()[0] == pytest.approx(sw.bound[g, 0])
+        assert f"{sw.mistakes[g, 0]} updates" in fig.title.get_text()
+        # the points shown are the data set of seed 0 at that margin
+        X, y, _, _ = sw.data(sw.margins[g], 0)
+        np.testing.assert_allclose(fig.points[0].get_offsets(), X[y == 0])
+        assert f"{sw.margins[g]:.3g}" in fig.describe(margin)
+    with pytest.raises(ValueError, match="MarginBound.*margin"):
+        r.live.index(0.0)
+    r.close()
+
+
+def test_margin_bound_experiment_offers_every_grid_margin():
+    exp = demo.margin_bound_experiment()
+    grid = [v["margin"] for v in exp.grid()]
+    assert len(grid) == len(demo.MARGINS) == 18
+    np.testing.assert_allclose(grid, demo.MARGINS, rtol=1e-5)
+    assert exp.defaults == {"margin": 0.1}
 
 
 def test_draw_margin_panels():
-    fig = demo.draw_margin_panels((0.02, 0.05, 0.1, 0.3), n=30, seeds=2)
+    fig = demo.draw_margin_panels((0.02, 0.3), n=30, seeds=2)
     assert len(fig.axes) == 4
     _labelled(fig)
-    with pytest.raises(ValueError, match="draw_margin_panels: expected 4 margins"):
-        demo.draw_margin_panels((0.1,), n=30, seeds=2)
+    assert fig.get_size_inches()[0] <= 7.6
+    assert fig.axes[1].get_xscale() == "log" and fig.axes[1].get_yscale() == "log"
+    with pytest.raises(ValueError, match="draw_margin_panels: expected at least one margin"):
+        demo.draw_margin_panels((), n=30, seeds=2)
+    with pytest.raises(ValueError, match="draw_margin_panels.*margin"):
+        demo.draw_margin_panels((0.1, 0.0), n=30, seeds=2)
+
+
+# --- real data: two digits ---------------------------------------------------------------------
+def test_digit_pair_separates_and_respects_the_bound():
+    run = demo.digit_pair(3, 8)
+    assert run.classes == (3, 8) and run.X_train.shape[1] == 64
+    assert len(run.y_train) + len(run.y_test) == 357      # all 3s and 8s
+    h = run.history
+    assert h.converged and h.n_mistakes <= run.bound
+    np.testing.assert_allclose(run.bound, (run.R / run.gamma) ** 2)
+    z = run.X_train @ run.w + run.b
+    assert np.all((z > 0) == (run.y_train == 1))          # every training image right
+    assert run.test_accuracy > 0.95
+    assert run.n_test_wrong == int(np.sum((run.X_test @ run.w + run.b > 0) != run.y_test))
+    assert demo.digit_pair(3, 8) is run                   # cached
+
+
+def test_digit_pair_bad_input():
+    with pytest.raises(ValueError, match="digit_pair: expected two different digits"):
+        demo.digit_pair(3, 3)
+    with pytest.raises(ValueError, match="digit_pair: expected two different digits"):
+        demo.digit_pair(3, 10)
+    with pytest.raises(TypeError, match="digit_pair"):
+        demo.digit_pair(3.5, 8)
+
+
+def test_draw_digit_perceptron():
+    fig = demo.draw_digit_perceptron()
+    images = fig.axes[:3]
+    assert all(ax.get_xlabel() == "pixel column" for ax in images)
+    assert images[0].get_ylabel() == "pixel row"
+    assert images[2].get_images()[0].get_array().shape == (8, 8)
+    assert fig.get_size_inches()[0] <= 7.6
 
 
 # --- the two update rules --------------------------------------------------------------------
@@ -219,3 +310,29 @@ def test_draw_xor_cycle():
     fig = demo.draw_xor_cycle()
     assert len(fig.axes) == 2
     _labelled(fig)
+
+
+# --- every figure of the chapter is readable on a phone ----------------------------------------
+def _live_figure(live_fig, values):
+    r = live.Renderer(live_fig)
+    r.rgba(values)
+    return r.fig
+
+
+@pytest.mark.parametrize("make", [
+    demo.draw_feature_lift, demo.draw_neuron, demo.draw_boundary_steps,
+    lambda: demo.draw_margin_panels(n=40, seeds=2), demo.draw_digit_perceptron,
+    demo.draw_update_factors, demo.draw_xor_cycle,
+    lambda: _live_figure(demo.BoundaryHistory(), {"step": 3}),
+    lambda: _live_figure(demo.MarginBound(n=40, seeds=2), {"margin": 0.1}),
+])
+def test_figures_fit_the_column_with_text_of_at_least_10_points(make):
+    from matplotlib.text import Text
+
+    fig = make()
+    fig.canvas.draw()
+    assert fig.get_size_inches()[0] <= 7.6
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    assert texts
+    small = [(t.get_text(), t.get_fontsize()) for t in texts if t.get_fontsize() < 10]
+    assert not small, small

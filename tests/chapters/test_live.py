@@ -176,7 +176,7 @@ def test_experiment_refuses_a_grid_over_the_budget():
     exp = live.Experiment("waves", Wave(), controls={
         "k": live.Slider(0.0, 20.0, 0.1, value=1.0), "span": live.Choice([3.0, 6.3], 6.3)})
     with pytest.raises(live.ExperimentError,
-                       match=r"tests\.chapters\.test_live, experiment 'waves': 402 frames, more "
+                       match=r"test_live, experiment 'waves': 402 frames, more "
                              r"than the budget of 150 per experiment \(k: 201, span: 2 values on "
                              r"the website\)"):
         exp.grid()
