@@ -138,6 +138,12 @@ def run_all(page, timeout_s: float = 900.0) -> None:
         }""")
         if not busy:
             time.sleep(1.5)
+            prompts = page.evaluate("""() => [...document.querySelectorAll(
+                '.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim())""")
+            idle = [p for p in prompts if not any(ch.isdigit() for ch in p)]
+            if idle:   # a "Run All" that did not take (a busy machine): say so, loudly
+                raise RuntimeError(f"{len(idle)} of {len(prompts)} code cells did not run in "
+                                   f"JupyterLab (prompts {idle[:3]})")
             return
         time.sleep(0.5)
     raise TimeoutError("the notebook did not finish running in JupyterLab")
