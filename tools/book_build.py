@@ -40,6 +40,12 @@
 
    JupyterLab shows the caption under the figure and the links with their text; the book shows
    numbered figures and citations linked to the bibliography.
+8. ``{eval}`` after a cell that ends with ``;``. myst-nb evaluates an expression with
+   ``store_history=False``; IPython then decides whether to show the result by looking at
+   the last cell in its history, and if that cell ended with a semicolon (as cells that
+   draw a figure often do) it shows nothing, so the expression "does not return any
+   outputs". The expression is evaluated with ``store_history=True`` instead (jupyterlab-myst
+   is not affected: it evaluates expressions as user expressions).
 """
 
 from __future__ import annotations
@@ -238,7 +244,36 @@ def _rewrite_source(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = json.dumps(rewrite_notebook(nb, str(path)), ensure_ascii=False)
 
 
+def _patch_eval_history() -> None:
+    """Item 8 of the module docstring: evaluate {eval} expressions into IPython's history."""
+    from myst_nb.core.execute import inline
+    from nbclient.client import run_sync
+
+    client = inline.ModifiedNotebookClient
+    if getattr(client, "_nnbook_patched", False):
+        return
+    original = client.async_eval_expression
+
+    async def async_eval_expression(self, name):
+        execute = self.kc.execute
+
+        def execute_into_history(code, *args, **kwargs):
+            kwargs["store_history"] = True
+            return execute(code, *args, **kwargs)
+
+        self.kc.execute = execute_into_history
+        try:
+            return await original(self, name)
+        finally:
+            self.kc.execute = execute
+
+    client.async_eval_expression = async_eval_expression
+    client.eval_expression = run_sync(async_eval_expression)
+    client._nnbook_patched = True
+
+
 def setup(app: Sphinx) -> dict:
+    _patch_eval_history()
     # priority 900: after myst-nb and Jupyter Book have registered their settings.
     app.connect("config-inited", _apply_environment, priority=900)
     app.connect("autodoc-process-docstring", _unique_footnotes)
