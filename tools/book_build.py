@@ -126,7 +126,8 @@ def _citations_as_list_items(app: Sphinx, pagename: str, templatename: str, cont
 # --- live experiments: frames out of the page, scripts only where needed ---------------------
 _LIVE_DATA = re.compile(r'(<script type="application/json" class="nnb-live-data">)(.*?)(</script>)',
                         re.S)
-_LIVE_IMG = re.compile(r'(<img class="nnb-live-img"[^>]*? src=")(data:image/png;base64,[^"]+)(")')
+_LIVE_IMG = re.compile(r'(<img class="nnb-live-(?:img|layer)"[^>]*? src=")'
+                       r'(data:image/png;base64,[^"]+)(")')
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
@@ -147,13 +148,18 @@ def _live_pages(app: Sphinx, pagename: str, templatename: str, context: dict,
     def frames_to_files(m: re.Match) -> str:
         spec = json.loads(m.group(2).replace("<\\/", "</"))
         folder = Path("_live") / pagename / spec["name"]
+        def to_file(src: str, name: str) -> str:
+            if not src.startswith("data:image/png;base64,"):
+                return src
+            rel = (folder / name).as_posix()
+            _write_if_changed(Path(app.outdir) / rel, base64.b64decode(src.split(",", 1)[1]))
+            replaced[src] = up + rel
+            return up + rel
+
         for i, (_key, frame) in enumerate(sorted(spec["frames"].items())):
-            src = frame["src"]
-            if src.startswith("data:image/png;base64,"):
-                rel = (folder / f"{i}.png").as_posix()
-                _write_if_changed(Path(app.outdir) / rel, base64.b64decode(src.split(",", 1)[1]))
-                frame["src"] = up + rel
-                replaced[src] = up + rel
+            frame["src"] = to_file(frame["src"], f"{i}.png")
+            for j, (option, src) in enumerate(sorted(frame.get("layers", {}).items())):
+                frame["layers"][option] = to_file(src, f"{i}-{j}.png")
         payload = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
         return m.group(1) + payload + m.group(3)
 

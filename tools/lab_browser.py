@@ -152,6 +152,9 @@ def run_all(page, timeout_s: float = 900.0) -> None:
 def rendered_markdown(page) -> list[str]:
     """The text of every rendered markdown cell, top to bottom (JupyterLab runs here without
     windowing, so every cell is in the page)."""
+    page.evaluate("() => document.querySelectorAll('.jp-Notebook details')"
+                  ".forEach(d => { d.open = true; })")   # dropdowns: read what they hide too
+    time.sleep(0.5)
     return page.evaluate("""() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')]
         .map(c => (c.querySelector('.myst, .jp-RenderedMarkdown') || {}).innerText || '')
         .filter(t => t)""")
