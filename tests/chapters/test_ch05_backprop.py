@@ -10,6 +10,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import book.ch05_backprop as bp  # noqa: E402
+from book import live, shared  # noqa: E402
 from nnlib.gradcheck import numerical_grad, rel_error  # noqa: E402
 from nnlib.layers import mlp  # noqa: E402
 
@@ -24,6 +25,43 @@ def _small_net(sizes=(3, 4, 4, 2), m=5, seed=1):
 def _labelled(fig):
     return all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes if ax.get_visible()
                and ax.axison)
+
+
+# --- the worked example, backwards -------------------------------------------------------------
+def test_worked_backward_reproduces_the_hand_worked_numbers():
+    w = bp.worked_backward()
+    assert np.round(w.a1, 3).tolist() == [0.627, 0.606] and round(float(w.y_hat[0]), 3) == 0.727
+    assert round(float(w.delta2[0]), 4) == -0.0542
+    np.testing.assert_allclose(w.delta1, [-0.007604, -0.006471], rtol=1e-3)
+    np.testing.assert_allclose(w.dW1, np.outer(w.delta1, shared.WORKED.x), rtol=1e-15)
+    np.testing.assert_allclose(w.dW2, np.outer(w.delta2, w.a1), rtol=1e-15)
+
+
+def test_worked_backward_matches_nnlib():
+    w = bp.worked_backward()
+    net = shared.worked_network()
+    c = shared.WORKED
+    net.zero_grad()
+    net.backward(net(c.x[None, :]) - c.y)
+    grads = [p.grad for p in net.parameters()]
+    for got, want in zip(grads, [w.dW1, w.db1, w.dW2, w.db2], strict=True):
+        np.testing.assert_allclose(got, want.reshape(got.shape), rtol=1e-12)
+
+
+def test_draw_worked_backward_colours_units_by_delta_and_shows_the_numbers():
+    fig = bp.draw_worked_backward()
+    ax = fig.axes[0]
+    texts = " ".join(t.get_text() for t in ax.texts)
+    w = bp.worked_backward()
+    assert f"{w.delta2[0]:#.3g}" in texts and f"{w.dW1[0, 0]:#.3g}" in texts
+    assert fig.get_size_inches()[0] <= 7.6
+    units = ax.collections[0]
+    assert len(units.get_offsets()) == 5          # 2 inputs, 2 hidden, 1 output
+    faces = units.get_facecolors()
+    assert np.allclose(faces[:2], 1.0)            # the inputs have no delta: white
+    assert not np.allclose(faces[4], faces[2])    # output and hidden deltas differ in colour
+    assert fig.axes[1].get_ylabel().startswith("error signal")
+    plt.close(fig)
 
 
 # --- the single-neuron graph -------------------------------------------------------------------
@@ -42,6 +80,8 @@ def test_draw_neuron_graph_returns_two_drawn_axes():
     fig = bp.draw_neuron_graph()
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     assert all(len(ax.patches) > 0 for ax in fig.axes)
+    assert fig.get_size_inches()[0] <= 7.6
+    assert min(t.get_fontsize() for ax in fig.axes for t in ax.texts) >= 10
     plt.close(fig)
 
 
@@ -90,6 +130,39 @@ def test_layer_check_does_not_modify_the_callers_arrays():
         np.testing.assert_array_equal(W, c)
 
 
+def test_linear_output_gives_the_softmax_cross_entropy_gradient_of_nnlib():
+    from nnlib.functional import softmax
+    from nnlib.losses import CrossEntropyLoss
+
+    rng = np.random.default_rng(3)
+    net = mlp([5, 4, 3], "sigmoid", rng=2)              # Linear, Sigmoid, Linear
+    Ws = [net[0].weight.data.copy(), net[2].weight.data.copy()]
+    bs = [net[0].bias.data.copy(), net[2].bias.data.copy()]
+    X, labels = rng.normal(size=(6, 5)), rng.integers(0, 3, size=6)
+    Z, A = bp.mlp_forward(Ws, bs, X, output="linear")
+    np.testing.assert_allclose(A[-1], net(X), rtol=1e-13)
+    np.testing.assert_array_equal(A[-1], Z[-1])          # no output activation
+    delta = (softmax(A[-1]) - np.eye(3)[labels]) / 6
+    gW, gb = bp.mlp_backward(Ws, Z, A, delta, output="linear")
+    loss = CrossEntropyLoss()
+    loss(net(X), labels)
+    net.zero_grad()
+    net.backward(loss.backward())
+    for got, p in zip(gW + gb, [net[0].weight, net[2].weight, net[0].bias, net[2].bias],
+                      strict=True):
+        np.testing.assert_allclose(got, p.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_mlp_forward_and_backward_reject_an_unknown_output():
+    Ws, bs, X, _ = _small_net()
+    with pytest.raises(ValueError, match=r"mlp_forward: expected output to be one of "
+                                         r"\('sigmoid', 'linear'\), got 'softmax'"):
+        bp.mlp_forward(Ws, bs, X, output="softmax")
+    Z, A = bp.mlp_forward(Ws, bs, X)
+    with pytest.raises(ValueError, match="mlp_backward: expected output to be one of"):
+        bp.mlp_backward(Ws, Z, A, A[-1], output="tanh")
+
+
 def test_mlp_backward_rejects_an_unknown_bug_and_wrong_shapes():
     Ws, bs, X, Y = _small_net()
     Z, A = bp.mlp_forward(Ws, bs, X)
@@ -114,6 +187,31 @@ def test_mlp_forward_rejects_mismatched_layers_and_inputs():
 def test_half_mse_rejects_different_shapes():
     with pytest.raises(ValueError, match=r"half_mse: expected A_out and Y of one shape"):
         bp.half_mse(np.zeros((3, 1)), np.zeros((3, 2)))
+
+
+# --- the digits figure -------------------------------------------------------------------------
+def test_draw_digit_predictions_shows_every_mistake_it_can_and_titles_them():
+    from nnlib.data import digits
+
+    X, y = digits()
+    pred = y[:64].copy()
+    pred[[3, 10]] = (pred[[3, 10]] + 1) % 10             # two mistakes
+    fig = bp.draw_digit_predictions(X[:64], y[:64], pred, n=16)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(fig.axes) == 16 and sum("(is " in t for t in titles) == 2
+    assert fig.get_size_inches()[0] <= 7.6
+    assert "96.9%" in fig._suptitle.get_text()           # 62 of 64 right
+    plt.close(fig)
+
+
+def test_draw_digit_predictions_rejects_bad_input():
+    from nnlib.data import digits
+
+    X, y = digits()
+    with pytest.raises(ValueError, match="draw_digit_predictions: expected n a multiple of 8"):
+        bp.draw_digit_predictions(X[:20], y[:20], y[:20], n=12)
+    with pytest.raises(ValueError, match="one label and one prediction each"):
+        bp.draw_digit_predictions(X[:20], y[:20], y[:19], n=8)
 
 
 # --- finite differences ------------------------------------------------------------------------
@@ -181,27 +279,45 @@ def test_time_forward_backward_reports_consistent_numbers():
 # --- gradient flow -----------------------------------------------------------------------------
 def test_gradient_flow_shapes_and_vanishing_sigmoid():
     f = bp.gradient_flow(8, "sigmoid")
-    assert f.weight_grad.shape == f.delta.shape == (8,)
-    assert np.all(np.diff(f.weight_grad) > 0)          # grows towards the output
-    assert f.weight_grad[0] / f.weight_grad[-1] < 1e-3
+    assert f.shape == (8,)
+    assert np.all(np.diff(f) > 0)                      # grows towards the output
+    assert f[0] / f[-1] < 1e-3
     r = bp.gradient_flow(8, "relu")
-    assert r.weight_grad.max() / r.weight_grad.min() < 20
+    assert r.max() / r.min() < 20
 
 
-def test_gradient_flow_is_deterministic():
-    a, b = bp.gradient_flow(5, "tanh"), bp.gradient_flow(5, "tanh")
-    np.testing.assert_array_equal(a.weight_grad, b.weight_grad)
-    np.testing.assert_array_equal(a.delta, b.delta)
+def test_gradient_flow_is_nnlibs_layer_grad_norms_and_deterministic():
+    from nnlib.losses import BCEWithLogitsLoss
+    from nnlib.train import layer_grad_norms
+
+    X, Y = bp._flow_data()
+    net = mlp([2, 32, 32, 1], "tanh", rng=0)
+    want = list(layer_grad_norms(net, X, Y, BCEWithLogitsLoss()).values())
+    np.testing.assert_allclose(bp.gradient_flow(3, "tanh"), want, rtol=1e-14)
+    a = bp.gradient_flow(5, "tanh")
+    a[0] = -1.0                                        # a copy: the cache stays intact
+    np.testing.assert_array_equal(bp.gradient_flow(5, "tanh")[1:], a[1:])
+    assert bp.gradient_flow(5, "tanh")[0] > 0
 
 
-def test_gradient_flow_delta_is_dL_dZ():
-    # the last Delta of a sigmoid-free net is dL/d(logit) of BCE: (sigmoid(z) - y) / m
+def test_gradient_flow_last_layer_gradient_is_delta_times_activations():
+    # the last layer's weight gradient is Delta^T A with Delta = (sigmoid(z) - y) / m (BCE)
+
     f = bp.gradient_flow(2, "relu")
     X, Y = bp._flow_data()
     net = mlp([2, 32, 1], "relu", rng=0)
     z = net(X)
-    expected = np.linalg.norm((1 / (1 + np.exp(-z)) - Y) / len(X))
-    assert np.isclose(f.delta[-1], expected)
+    hidden = np.maximum(X @ net[0].weight.data.T + net[0].bias.data, 0.0)
+    delta = (1 / (1 + np.exp(-z)) - Y) / len(X)
+    assert np.isclose(f[-1], np.linalg.norm(delta.T @ hidden))
+
+
+def test_flow_ylim_holds_every_value_the_experiment_can_show():
+    lo, hi = bp.FLOW_YLIM
+    for act in bp.FLOW_ACTIVATIONS:
+        for depth in (2, 3, 10, 29, 30):
+            g = bp.gradient_flow(depth, act)
+            assert lo < g.min() and g.max() < hi, (act, depth)
 
 
 @pytest.mark.parametrize("depth, activation, match", [
@@ -213,19 +329,41 @@ def test_gradient_flow_rejects_bad_input(depth, activation, match):
         bp.gradient_flow(depth, activation)
 
 
-@pytest.mark.parametrize("activation", bp.FLOW_ACTIVATIONS)
-def test_draw_gradient_flow_returns_a_labelled_log_figure(activation):
-    fig = bp.draw_gradient_flow(4, activation)
-    ax = fig.axes[0]
-    assert isinstance(fig, Figure) and ax.get_yscale() == "log" and _labelled(fig)
-    assert activation in ax.get_title()
-    plt.close(fig)
+def test_gradient_flow_figure_shows_picked_activations_with_their_ratios():
+    r = live.Renderer(bp.GradientFlow())
+    r.rgba({"depth": 12, "activations": ("sigmoid", "relu")})
+    fig = r.live
+    assert fig.lines["sigmoid"].get_visible() and not fig.lines["tanh"].get_visible()
+    assert not fig.notes["gelu"].get_visible()
+    g = bp.gradient_flow(12, "sigmoid")
+    np.testing.assert_array_equal(fig.lines["sigmoid"].get_ydata(), g)
+    assert f"{g[0] / g[-1]:.1e}" in fig.notes["sigmoid"].get_text()
+    ax = fig.ax
+    assert ax.get_yscale() == "log" and ax.get_ylim() == pytest.approx(bp.FLOW_YLIM)
+    assert ax.get_xlim() == (0.5, bp.FLOW_MAX_DEPTH + 0.5)      # the same for every depth
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    text = fig.describe(12, ("sigmoid", "relu"))
+    assert "depth 12" in text and f"sigmoid {g[0] / g[-1]:.1e}" in text
+    assert text == fig.describe(12, ())               # the website's base frame says the same
+    r.close()
 
 
-def test_draw_gradient_flow_panels():
-    fig = bp.draw_gradient_flow_panels(3, bp.FLOW_ACTIVATIONS)
-    visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(visible) == 4 and all(ax.get_xlabel() for ax in visible)
+def test_gradient_flow_experiment_fits_the_website_budget():
+    exp = bp.gradient_flow_experiment()
+    assert exp.main == "depth" and len(exp.controls["depth"].grid()) >= 2
+    assert len(exp.grid()) * (1 + len(bp.FLOW_ACTIVATIONS)) <= live.MAX_FRAMES
+    assert exp.defaults == {"depth": 12, "activations": bp.FLOW_ACTIVATIONS}
+
+
+def test_draw_gradient_flow_depths_is_small_multiples_of_the_live_figure():
+    fig = bp.draw_gradient_flow_depths((4, 9), ("sigmoid", "gelu"))
+    axes = fig.axes
+    assert len(axes) == 2 and [len(ax.lines[0].get_xdata()) for ax in axes] == [4, 9]
+    assert [sub._suptitle.get_text()[-1] for sub in fig.subfigs] == ["4", "9"]
+    assert all(ax.get_yscale() == "log" and ax.get_xlabel() for ax in axes)
+    assert fig.get_size_inches()[0] <= 7.6
     plt.close(fig)
-    with pytest.raises(ValueError, match="at least one activation"):
-        bp.draw_gradient_flow_panels(3, ())
+    with pytest.raises(ValueError, match="expected one or more depths from 2 to 30"):
+        bp.draw_gradient_flow_depths((40,))
+    with pytest.raises(ValueError, match="expected activations among"):
+        bp.draw_gradient_flow_depths((4,), ("swish",))
