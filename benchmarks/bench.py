@@ -15,14 +15,16 @@ floor for any library built from numpy calls; "GEMM only", just the matrix produ
 (three forward, five backward: the first layer's input gradient is not needed), the floor any
 implementation pays. The implementations take turns within each repeat, so a slow spell of a
 shared machine slows them all alike.
-It also trains the digits model to a test accuracy and times the widget callbacks of the
-chapters (see ``--widgets``).
+It also trains the digits model to a test accuracy, times ``import nnlib`` (and numpy alone)
+in fresh interpreters, and times the widget callbacks of the chapters (see ``--widgets``).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 
@@ -291,10 +293,20 @@ def digits_accuracy():
     opt = Adam(model.parameters(), lr=3e-3)
     t0 = time.perf_counter()
     nnlib.fit(model, CrossEntropyLoss(), opt, Xtr, ytr, epochs=30, batch_size=64, rng=0,
-              progress=False, diagnostics=False)
+              progress=False, diagnostics=False, blas_threads=1)
     seconds = time.perf_counter() - t0
     acc = nnlib.accuracy(model.eval()(Xte), yte)
     return acc, seconds
+
+
+def import_time(module, runs=7):
+    """Median seconds to import ``module`` in a fresh interpreter (its own import only, not
+    the interpreter's start-up), over ``runs`` interpreters."""
+    code = (f"import time; t = time.perf_counter(); import {module}; "
+            f"print(time.perf_counter() - t)")
+    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=True).stdout) for _ in range(runs)]
+    return statistics.median(times)
 
 
 #: The chapters' slider callbacks, each at the default settings of its widget:
@@ -382,6 +394,9 @@ def main(argv=None):
     acc, seconds = digits_accuracy()
     print(f"digits 64-128-64-10 (Adam, 30 epochs): test accuracy {acc:.2%} "
           f"after {seconds:.2f} s of training")
+    runs = 5 if args.quick else 9
+    print(f"import nnlib: {import_time('nnlib', runs) * 1e3:.0f} ms (numpy alone: "
+          f"{import_time('numpy', runs) * 1e3:.0f} ms), median of {runs} fresh interpreters")
     print_widget_timings()
 
 

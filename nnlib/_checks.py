@@ -8,6 +8,7 @@ numpy broadcasting error escapes a public call.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Hashable
 
 import numpy as np
 
@@ -21,6 +22,10 @@ __all__ = [
     "check_int",
     "check_probability",
     "check_finite_scalar",
+    "check_bool",
+    "check_choice",
+    "check_dtype",
+    "check_module",
     "make_rng",
 ]
 
@@ -32,6 +37,8 @@ def _where(where) -> str:
 
 
 def _describe(x) -> str:
+    if x is None:
+        return "None"
     if isinstance(x, np.ndarray):
         return f"an array of shape {x.shape} and dtype {x.dtype}"
     return f"{type(x).__name__} {x!r}" if np.isscalar(x) else f"a {type(x).__name__}"
@@ -130,6 +137,53 @@ def check_probability(p, where: str, name: str = "p", upper_inclusive: bool = Fa
         interval = "[0, 1]" if upper_inclusive else "[0, 1)"
         raise ValueError(f"{_where(where)}: expected {name} in {interval}, got {p}.")
     return p
+
+
+def check_bool(value, where, name: str) -> bool:
+    """Return ``value`` as a bool; raise ``TypeError`` unless it is True or False.
+
+    Integers are refused although Python treats 1 as true: ``shuffle=1`` is more likely a
+    slip than a choice.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{_where(where)}: expected {name} to be True or False, got "
+                        f"{_describe(value)}.")
+    return bool(value)
+
+
+def check_choice(value, options: tuple, where, name: str, hint: str = ""):
+    """Return ``value``; raise ``ValueError`` unless it is one of ``options``.
+
+    ``options`` holds strings (or other hashable constants); the message lists them all.
+    """
+    if not isinstance(value, Hashable) or value not in options:
+        raise ValueError(f"{_where(where)}: expected {name} to be one of {list(options)}, got "
+                         f"{value!r}.{(' ' + hint) if hint else ''}")
+    return value
+
+
+def check_dtype(dtype, where) -> np.dtype:
+    """Return ``dtype`` as a numpy floating dtype (float64, float32, ...); raise ``TypeError``
+    for an integer dtype or anything that is not a dtype."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind != "f":
+        shown = repr(dtype) if dt is None else str(dt)
+        raise TypeError(f"{_where(where)}: expected dtype to be a floating type such as "
+                        f"np.float64 or np.float32, got {shown}.")
+    return dt
+
+
+def check_module(value, where, name: str = "the model"):
+    """Return ``value``; raise ``TypeError`` unless it is an nnlib Module."""
+    from .core import Module  # core imports this file, so the import waits until a call
+
+    if not isinstance(value, Module):
+        raise TypeError(f"{_where(where)}: expected {name} to be an nnlib Module (a layer, or a "
+                        f"network such as Sequential), got {type(value).__name__}.")
+    return value
 
 
 def make_rng(rng, where: str) -> np.random.Generator:

@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_array, check_finite_scalar
+from ._checks import as_array, check_bool, check_finite_scalar, check_int
 
 __all__ = [
     "Value",
@@ -592,14 +592,9 @@ def draw_graph(root: Value, ax=None, *, show_grad: bool = True, show_local: bool
 
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: expected a Value, got {type(root).__name__}.")
-    for flag, name in ((show_grad, "show_grad"), (show_local, "show_local")):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"draw_graph: expected {name} to be a bool, got "
-                            f"{type(flag).__name__} {flag!r}.")
-    if isinstance(precision, bool) or not isinstance(precision, numbers.Integral) \
-            or precision < 1:
-        raise ValueError(f"draw_graph: expected precision to be an integer >= 1, got "
-                         f"{precision!r}.")
+    show_grad = check_bool(show_grad, "draw_graph", "show_grad")
+    show_local = check_bool(show_local, "draw_graph", "show_local")
+    precision = check_int(precision, "draw_graph", "precision", minimum=1)
     nodes = topological_order(root)
     layer, row, columns = _layout(nodes)
     # geometry in data units, which are inches when draw_graph makes the figure itself

@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._checks import as_array
+from ._checks import as_array, check_bool, check_module
 
 __all__ = ["Parameter", "Module", "Sequential", "count_parameters"]
 
@@ -83,14 +83,48 @@ class Module:
     #: names of attributes that are state but not trainable (e.g. BatchNorm running stats)
     _buffers: tuple = ()
 
+    # What kind of layer this is, for the measurements of :mod:`nnlib.probes` (Chapter 16).
+    # Each layer class states it about itself; a subclass inherits it.
+    #: True for elementwise activations a = f(z): their input is the pre-activation z.
+    is_activation: bool = False
+    #: True when a unit can "die": ReLU passes no gradient at all where its output is 0, so a
+    #: unit whose output is 0 for every example stops learning (Chapter 3).
+    units_can_die: bool = False
+    #: None, or ``(low, high)``: an output below ``low`` or above ``high`` lies on an
+    #: asymptote, where the derivative is a few per cent of its maximum (sigmoid, tanh).
+    saturated_outside: tuple | None = None
+
     def __init__(self):
         self.training = True
 
     # -- the two passes ------------------------------------------------------------------------
     def forward(self, x):
+        """Compute the output and cache what ``backward`` needs.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n_in)
+            A batch of m inputs, one per row (some layers accept other shapes).
+
+        Returns
+        -------
+        ndarray of shape (m, n_out)
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement forward().")
 
     def backward(self, grad_out):
+        """Given dL/d(output), add dL/d(parameter) into every ``grad`` and return dL/d(input).
+
+        Parameters
+        ----------
+        grad_out : ndarray of the output's shape (m, n_out)
+            dL/d(output), the error signal arriving from the layer above.
+
+        Returns
+        -------
+        ndarray of the input's shape (m, n_in)
+            dL/d(input), passed on to the layer below.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement backward().")
 
     def __call__(self, x):
@@ -124,16 +158,32 @@ class Module:
     def children(self):
         return [m for _, m in self.named_children()]
 
+    def named_modules(self):
+        """Yield ``(dotted_path, module)`` for this module (path "") and every sub-module,
+        parents before their children, in attribute order.
+
+        Raises
+        ------
+        ValueError
+            If one module object sits at two places in the tree (see :class:`Sequential`).
+        """
+        return _walk(self, "", {}, type(self).__name__)
+
     def named_parameters(self, prefix: str = ""):
-        """Yield ``(dotted_name, Parameter)`` pairs, own parameters first, then children's."""
-        for name, value in vars(self).items():
-            if isinstance(value, Parameter):
-                yield prefix + name, value
-        for name, child in self.named_children():
-            yield from child.named_parameters(prefix + name + ".")
+        """Yield ``(dotted_name, Parameter)`` pairs, own parameters first, then children's.
+
+        A Parameter shared by two layers (tied weights) is listed once, under its first
+        name, as in PyTorch; both layers add their gradients into its ``grad``.
+        """
+        seen = set()
+        for path, module in self.named_modules():
+            for name, value in vars(module).items():
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    yield f"{prefix}{path}.{name}" if path else prefix + name, value
 
     def parameters(self) -> list:
-        """All trainable parameters as a list, in a stable order."""
+        """All trainable parameters as a list, in a stable order, each one once."""
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self, prefix: str = ""):
@@ -152,11 +202,10 @@ class Module:
     def train(self, mode: bool = True):
         """Set training mode (``mode=True``) or evaluation mode on this module and every
         sub-module; return ``self`` so that ``model = Net().train()`` works."""
-        if not isinstance(mode, (bool, np.bool_)):
-            raise TypeError(f"{self._name()}.train: expected mode to be a bool, got "
-                            f"{type(mode).__name__} {mode!r}.")
-        self.training = bool(mode)
-        for child in self.children():
+        if not isinstance(mode, (bool, np.bool_)):  # the name is only formatted for an error
+            check_bool(mode, f"{self._name()}.train", "mode")
+        self.training = mode = bool(mode)
+        for _, child in self.named_children():
             child.train(mode)
         return self
 
@@ -245,14 +294,32 @@ class Sequential(Module):
     Parameters
     ----------
     *modules : Module
-        The layers, in the order the data flows through them.
+        The layers, in the order the data flows through them. Each must be a separate
+        object: a layer caches its input in ``forward`` for ``backward``, so one layer used
+        at two places would overwrite the cache of its first use and get wrong gradients.
+        Tied weights are made by sharing a Parameter between two layers instead.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a Module.
+    ValueError
+        If one module object appears twice anywhere in the network (also inside a nested
+        Sequential or a Residual block).
 
     Examples
     --------
-    >>> from nnlib import Linear, ReLU
+    >>> from nnlib.layers import Linear, ReLU
     >>> net = Sequential(Linear(2, 3, rng=0), ReLU(), Linear(3, 1, rng=0))
     >>> len(net), [name for name, _ in net.named_parameters()]
     (3, ['0.weight', '0.bias', '2.weight', '2.bias'])
+
+    Two layers with one weight matrix (tied weights) are fine, and it is listed once:
+
+    >>> first, second = Linear(2, 2, rng=0), Linear(2, 2, rng=1)
+    >>> second.weight = first.weight
+    >>> [name for name, _ in Sequential(first, ReLU(), second).named_parameters()]
+    ['0.weight', '0.bias', '2.bias']
     """
 
     def __init__(self, *modules):
@@ -260,16 +327,27 @@ class Sequential(Module):
         if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
             modules = tuple(modules[0])
         for i, m in enumerate(modules):
-            if not isinstance(m, Module):
-                raise TypeError(f"Sequential: expected every argument to be a Module, got "
-                                f"{type(m).__name__} at position {i}.")
+            check_module(m, "Sequential", f"argument {i}")
         self._layers = list(modules)
+        _check_each_module_once(self, "Sequential")
 
     def named_children(self):
         for i, m in enumerate(self._layers):
             yield str(i), m
 
     def forward(self, x):
+        """Run ``x`` through every layer in order.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n_0)
+            The input of the first layer.
+
+        Returns
+        -------
+        ndarray of shape (m, n_L)
+            The output of the last layer.
+        """
         for layer in self._layers:
             x = layer.forward(x)
         return x
@@ -277,8 +355,18 @@ class Sequential(Module):
     def backward(self, grad_out, input_grad: bool = True):
         """Backpropagate ``grad_out`` through every layer, last to first.
 
-        With ``input_grad=False`` the first layer skips dL/dx (when x is the data, nobody
-        needs it) and ``None`` is returned; every parameter gradient is still computed.
+        Parameters
+        ----------
+        grad_out : ndarray of the output's shape (m, n_L)
+            dL/d(output of the last layer).
+        input_grad : bool
+            With False the first layer skips dL/dx (when x is the data, nobody needs it) and
+            ``None`` is returned; every parameter gradient is still computed.
+
+        Returns
+        -------
+        ndarray of the input's shape (m, n_0), or None
+            dL/dx.
         """
         layers = self._layers
         for layer in reversed(layers[1:]):
@@ -291,9 +379,14 @@ class Sequential(Module):
         return layers[0].backward(grad_out)
 
     def append(self, module):
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}.")
+        """Add ``module`` at the end; return ``self``. The same checks as the constructor."""
+        check_module(module, "Sequential.append", "the new layer")
         self._layers.append(module)
+        try:
+            _check_each_module_once(self, "Sequential.append")
+        except ValueError:
+            self._layers.pop()
+            raise
         return self
 
     def __getitem__(self, index):
@@ -315,16 +408,47 @@ class Sequential(Module):
         return iter(self._layers)
 
 
+# -- one object, one place -------------------------------------------------------------------
+def _walk(module, path, seen, where):
+    """Yield ``(path, module)`` depth first; ``seen`` maps id(module) -> its first path."""
+    first = seen.setdefault(id(module), path)
+    if first != path:
+        raise _reused_module_error(module, first, path, where)
+    yield path, module
+    for name, child in module.named_children():
+        yield from _walk(child, f"{path}.{name}" if path else name, seen, where)
+
+
+def _reused_module_error(module, first, second, where):
+    def place(path):
+        return f"position {path!r}" if path else "the top of the network"
+
+    return ValueError(
+        f"{where}: the same {module._name()} object is used twice, at {place(first)} and at "
+        f"{place(second)}. A layer remembers its input in forward() for backward(), so a "
+        f"second use would overwrite what the first one needs and the gradients would be "
+        f"wrong. Create a separate layer for each position (call {type(module).__name__}(...) "
+        f"once per position); to tie weights on purpose, share the Parameter instead "
+        f"(second.weight = first.weight).")
+
+
+def _check_each_module_once(container, where):
+    """Raise ValueError if a module object appears twice in ``container``'s tree."""
+    for _ in _walk(container, "", {}, where):
+        pass
+
+
 def count_parameters(module: Module) -> int:
     """Number of scalar trainable parameters: sum over layers of n_l n_(l-1) + n_l for an MLP.
 
+    A Parameter shared by two layers counts once.
+
     Examples
     --------
-    >>> from nnlib import Linear, ReLU
+    >>> from nnlib.layers import Linear, ReLU
     >>> count_parameters(Sequential(Linear(784, 128), ReLU(), Linear(128, 64), ReLU(),
     ...                             Linear(64, 10)))
     109386
     """
-    if not isinstance(module, Module):
-        raise TypeError(f"count_parameters: expected a Module, got {type(module).__name__}.")
+    check_module(module, "count_parameters", "module")
     return sum(p.size for p in module.parameters())

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import (as_array, check_features, check_finite_scalar, check_int,
+from ._checks import (as_array, check_bool, check_features, check_finite_scalar, check_int,
                       check_ndim, check_nonnegative, make_rng)
 
 __all__ = [
@@ -393,9 +393,7 @@ def linearly_separable(n, *, margin=0.1, dim=None, rng=None, hyperplane=None,
     margin = check_nonnegative(margin, where, "margin")
     if dim is not None:
         dim = check_int(dim, where, "dim", minimum=1)
-    if not isinstance(return_hyperplane, (bool, np.bool_)):
-        raise TypeError(f"{where}: expected return_hyperplane to be a bool, got "
-                        f"{type(return_hyperplane).__name__} {return_hyperplane!r}.")
+    return_hyperplane = check_bool(return_hyperplane, where, "return_hyperplane")
     rng = make_rng(rng, where)
     if hyperplane is None:
         dim = 2 if dim is None else dim
@@ -499,10 +497,7 @@ def digits(*, flatten=True, scale=True):
     ((1797, 64), (1797,), 0.0, 1.0)
     """
     where = "digits"
-    for flag, name in ((flatten, "flatten"), (scale, "scale")):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"{where}: expected {name} to be a bool, got "
-                            f"{type(flag).__name__} {flag!r}.")
+    flatten, scale = check_bool(flatten, where, "flatten"), check_bool(scale, where, "scale")
     images, labels = _load_digits()
     X = images / 16.0 if scale else images.copy()
     if flatten:
@@ -593,9 +588,7 @@ def train_val_test_split(X, y, fractions=(0.7, 0.15, 0.15), *, rng=None, stratif
     if abs(sum(fr) - 1.0) > 1e-9:
         raise ValueError(f"{where}: expected fractions summing to 1, got {tuple(fr)} "
                          f"(sum {sum(fr):.6g}).")
-    if not isinstance(stratify, (bool, np.bool_)):
-        raise TypeError(f"{where}: expected stratify to be a bool, got "
-                        f"{type(stratify).__name__} {stratify!r}.")
+    stratify = check_bool(stratify, where, "stratify")
     rng = make_rng(rng, where)
     if stratify and y.ndim == 1 and y.dtype.kind in "iu":
         groups = [np.flatnonzero(y == c) for c in np.unique(y)]

@@ -147,7 +147,18 @@ class Dropout(Module):
         return f"p={self.p}"
 
     def forward(self, x):
-        """Apply dropout to ``x`` (any shape) in training mode; return ``x`` in eval mode."""
+        """Drop entries of ``x`` in training mode; return ``x`` itself in evaluation mode.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+            h.
+
+        Returns
+        -------
+        ndarray of the same shape
+            r * h / (1 - p) in training mode, h in evaluation mode.
+        """
         x = as_array(x, self)
         self._shape, self._dtype = x.shape, x.dtype
         if not self.training or self.p == 0.0:
@@ -160,7 +171,18 @@ class Dropout(Module):
         return y
 
     def backward(self, grad_out):
-        """Return dL/dx: the upstream gradient through the same mask, scaled by 1 / (1 - p)."""
+        """Return dL/dh: the upstream gradient through the same mask, scaled by 1 / (1 - p).
+
+        Parameters
+        ----------
+        grad_out : ndarray of the input's shape (m, n)
+            dL/dy.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            r * dL/dy / (1 - p) after a training-mode forward pass, dL/dy otherwise.
+        """
         shape = self._cached(self._shape)
         delta = self._check_grad_out(grad_out, shape, self._dtype)
         if self.mask is None:

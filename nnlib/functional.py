@@ -13,9 +13,8 @@ number (Chapter 4, "Numerical issues").
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtr
 
-from ._checks import as_array, check_finite_scalar, check_nonnegative
+from ._checks import as_array, check_choice, check_finite_scalar, check_nonnegative
 
 __all__ = [
     "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad",
@@ -239,9 +238,15 @@ def selu_grad(x):
 
 # --- smooth ReLU-like functions ---
 def _check_approximate(approximate, where):
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"{where}: expected approximate to be 'none' or 'tanh', "
-                         f"got {approximate!r}.")
+    check_choice(approximate, ("none", "tanh"), where, "approximate")
+
+
+def _normal_cdf(x):
+    """Phi(x), the standard normal CDF, from scipy (imported on first use, so that
+    ``import nnlib`` does not pay for scipy)."""
+    from scipy.special import ndtr
+
+    return ndtr(x)
 
 
 def gelu(x, approximate: str = "none"):
@@ -271,7 +276,7 @@ def gelu(x, approximate: str = "none"):
     x = _arr(x, "gelu")
     if approximate == "tanh":
         return 0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + _GELU_C * x ** 3)))
-    return x * ndtr(x)
+    return x * _normal_cdf(x)
 
 
 def gelu_grad(x, approximate: str = "none"):
@@ -290,7 +295,7 @@ def gelu_grad(x, approximate: str = "none"):
         du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_C * x * x)
         return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du
     # phi(x) = exp(-x^2/2)/sqrt(2 pi) underflows to 0 quietly for large |x|, which is right
-    return ndtr(x) + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+    return _normal_cdf(x) + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI
 
 
 def silu(x):

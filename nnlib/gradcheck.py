@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, check_positive, make_rng
+from ._checks import check_module as _check_module
 from .core import Module
 
 __all__ = ["numerical_grad", "rel_error", "check_module", "check_loss"]
@@ -132,8 +133,7 @@ def check_module(module: Module, x, eps: float = 1e-6, rng=0, reseed=None) -> fl
     >>> check_module(Linear(3, 2, rng=0), np.random.default_rng(1).normal(size=(4, 3))) < 1e-7
     True
     """
-    if not isinstance(module, Module):
-        raise TypeError(f"check_module: expected a Module, got {type(module).__name__}.")
+    _check_module(module, "check_module", "module")
     x = np.array(as_array(x, "check_module", name="x"), dtype=np.float64)
     rng = make_rng(rng, "check_module")
 

@@ -32,7 +32,8 @@ import numbers
 
 import numpy as np
 
-from ._checks import (as_array, check_finite_scalar, check_nonnegative, make_rng)
+from ._checks import (as_array, check_choice, check_dtype, check_finite_scalar,
+                      check_nonnegative, make_rng)
 
 __all__ = [
     "fan_in_and_fan_out", "calculate_gain",
@@ -59,19 +60,6 @@ def _shape(shape, where: str) -> tuple:
         if d < 0:
             raise ValueError(f"{where}: expected shape with sizes >= 0, got {shape!r}.")
     return tuple(int(d) for d in dims)
-
-
-def _dtype(dtype, where: str) -> np.dtype:
-    """``dtype`` as a numpy floating dtype."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{where}: expected dtype to be a floating type such as np.float64 or "
-                        f"np.float32, got {dtype!r}.") from None
-    if dt.kind != "f":
-        raise TypeError(f"{where}: expected dtype to be a floating type such as np.float64 or "
-                        f"np.float32, got {dt}.")
-    return dt
 
 
 def _normal(shape, mean: float, std: float, rng, dtype, where: str) -> np.ndarray:
@@ -195,9 +183,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     >>> round(calculate_gain("leaky_relu", 0.2), 5)   # sqrt(2 / 1.04)
     1.38675
     """
-    if not isinstance(nonlinearity, str) or nonlinearity not in _GAIN_NAMES:
-        raise ValueError(f"calculate_gain: expected nonlinearity to be one of "
-                         f"{', '.join(repr(n) for n in _GAIN_NAMES)}; got {nonlinearity!r}.")
+    check_choice(nonlinearity, _GAIN_NAMES, "calculate_gain", "nonlinearity")
     if nonlinearity in _GAIN_ONE:
         return 1.0
     if nonlinearity == "tanh":
@@ -237,7 +223,7 @@ def zeros(shape, *, dtype=np.float64) -> np.ndarray:
     array([[0., 0., 0.],
            [0., 0., 0.]])
     """
-    return np.zeros(_shape(shape, "zeros"), dtype=_dtype(dtype, "zeros"))
+    return np.zeros(_shape(shape, "zeros"), dtype=check_dtype(dtype, "zeros"))
 
 
 def constant(shape, value, *, dtype=np.float64) -> np.ndarray:
@@ -259,7 +245,7 @@ def constant(shape, value, *, dtype=np.float64) -> np.ndarray:
     array([0.1, 0.1, 0.1])
     """
     value = check_finite_scalar(value, "constant", "value")
-    return np.full(_shape(shape, "constant"), value, dtype=_dtype(dtype, "constant"))
+    return np.full(_shape(shape, "constant"), value, dtype=check_dtype(dtype, "constant"))
 
 
 # --- plain distributions ----------------------------------------------------------------------
@@ -294,7 +280,7 @@ def normal(shape, std: float = 1.0, mean: float = 0.0, rng=None, *, dtype=np.flo
     0.1
     """
     where = "normal"
-    shape, dtype = _shape(shape, where), _dtype(dtype, where)
+    shape, dtype = _shape(shape, where), check_dtype(dtype, where)
     std = check_nonnegative(std, where, "std")
     mean = check_finite_scalar(mean, where, "mean")
     return _normal(shape, mean, std, rng, dtype, where)
@@ -322,7 +308,7 @@ def uniform(shape, a: float = 0.0, b: float = 1.0, rng=None, *, dtype=np.float64
     True
     """
     where = "uniform"
-    shape, dtype = _shape(shape, where), _dtype(dtype, where)
+    shape, dtype = _shape(shape, where), check_dtype(dtype, where)
     a = check_finite_scalar(a, where, "a")
     b = check_finite_scalar(b, where, "b")
     if a > b:
@@ -383,7 +369,7 @@ def xavier_uniform(shape, gain: float = 1.0, rng=None, *, dtype=np.float64) -> n
     ((4, 2), True)
     """
     where = "xavier_uniform"
-    shape, dtype = _shape(shape, where), _dtype(dtype, where)
+    shape, dtype = _shape(shape, where), check_dtype(dtype, where)
     bound = math.sqrt(3.0) * _xavier_std(shape, gain, where)
     return _uniform(shape, -bound, bound, rng, dtype, where)
 
@@ -429,14 +415,13 @@ def xavier_normal(shape, gain: float = 1.0, rng=None, *, dtype=np.float64) -> np
     0.0025
     """
     where = "xavier_normal"
-    shape, dtype = _shape(shape, where), _dtype(dtype, where)
+    shape, dtype = _shape(shape, where), check_dtype(dtype, where)
     return _normal(shape, 0.0, _xavier_std(shape, gain, where), rng, dtype, where)
 
 
 # --- He / Kaiming -----------------------------------------------------------------------------
 def _kaiming_std(shape, a, mode, nonlinearity, gain, where):
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"{where}: expected mode 'fan_in' or 'fan_out', got {mode!r}.")
+    check_choice(mode, ("fan_in", "fan_out"), where, "mode")
     fan_in, fan_out = _fans(shape, where)
     fan = max(fan_in if mode == "fan_in" else fan_out, 1)  # 0 only for an empty weight
     if gain is None:
@@ -507,7 +492,7 @@ def kaiming_uniform(shape, a: float = 0.0, mode: str = "fan_in",
     True
     """
     where = "kaiming_uniform"
-    shape, dtype = _shape(shape, where), _dtype(dtype, where)
+    shape, dtype = _shape(shape, where), check_dtype(dtype, where)
     bound = math.sqrt(3.0) * _kaiming_std(shape, a, mode, nonlinearity, gain, where)
     return _uniform(shape, -bound, bound, rng, dtype, where)
 
@@ -562,7 +547,7 @@ def kaiming_normal(shape, a: float = 0.0, mode: str = "fan_in",
     0.01
     """
     where = "kaiming_normal"
-    shape, dtype = _shape(shape, where), _dtype(dtype, where)
+    shape, dtype = _shape(shape, where), check_dtype(dtype, where)
     std = _kaiming_std(shape, a, mode, nonlinearity, gain, where)
     return _normal(shape, 0.0, std, rng, dtype, where)
 
@@ -618,7 +603,7 @@ def lecun_normal(shape, rng=None, *, gain: float = 1.0, dtype=np.float64) -> np.
     1.0
     """
     where = "lecun_normal"
-    shape, dtype = _shape(shape, where), _dtype(dtype, where)
+    shape, dtype = _shape(shape, where), check_dtype(dtype, where)
     fan_in = max(_fans(shape, where)[0], 1)  # 0 only for an empty weight
     std = check_nonnegative(gain, where, "gain") / math.sqrt(fan_in)
     return _normal(shape, 0.0, std, rng, dtype, where)
@@ -656,7 +641,7 @@ def lecun_uniform(shape, rng=None, *, gain: float = 1.0, dtype=np.float64) -> np
     True
     """
     where = "lecun_uniform"
-    shape, dtype = _shape(shape, where), _dtype(dtype, where)
+    shape, dtype = _shape(shape, where), check_dtype(dtype, where)
     fan_in = max(_fans(shape, where)[0], 1)  # 0 only for an empty weight
     bound = check_nonnegative(gain, where, "gain") * math.sqrt(3.0 / fan_in)
     return _uniform(shape, -bound, bound, rng, dtype, where)
@@ -750,11 +735,9 @@ def get_initializer(init):
     (dtype('float32'), True)
     """
     if isinstance(init, str):
-        if init not in INITIALIZERS:
-            raise ValueError(f"get_initializer: expected one of "
-                             f"{', '.join(repr(k) for k in INITIALIZERS)} or a callable "
-                             f"f(shape, rng=..., dtype=...), got {init!r}.")
-        return INITIALIZERS[init]
+        return INITIALIZERS[check_choice(init, tuple(INITIALIZERS), "get_initializer", "init",
+                                         hint="Or pass a callable f(shape, rng=..., "
+                                              "dtype=...).")]
     if not callable(init):
         raise TypeError(f"get_initializer: expected the name of a scheme or a callable "
                         f"f(shape, rng=..., dtype=...), got {type(init).__name__} {init!r}.")
@@ -762,7 +745,7 @@ def get_initializer(init):
 
     def initializer(shape, rng=None, dtype=np.float64):
         shape = _shape(shape, f"init {label}")
-        dtype = _dtype(dtype, f"init {label}")
+        dtype = check_dtype(dtype, f"init {label}")
         out = as_array(init(shape, rng=rng, dtype=dtype), f"init {label}",
                        name="the initial weights")
         if out.shape != shape:

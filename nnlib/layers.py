@@ -1,9 +1,12 @@
 """Layers: the Modules that networks are built from.
 
 Every layer caches in ``forward`` what its ``backward`` needs, and ``backward(grad_out)``
-returns dL/d(input) while *adding* dL/d(parameter) into each parameter's ``grad``. The
-formulas are the ones Chapters 3-5 derive; the activation functions themselves live in
-:mod:`nnlib.functional`.
+returns dL/d(input) while *adding* dL/d(parameter) into each parameter's ``grad``; the two
+methods sit next to each other and read like the derivation (Chapters 3-5): Linear's
+backward is dW = delta^T x, db = the column sums of delta, dx = delta W. The activation
+functions themselves live in :mod:`nnlib.functional`. Each class also states what kind of
+layer it is (``is_activation``, ``units_can_die``, ``saturated_outside``), which
+:mod:`nnlib.probes` reads.
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import functional as F
-from ._checks import (as_array, check_features, check_finite_scalar, check_int, check_ndim,
-                      check_nonnegative)
-from .core import Module, Parameter, Sequential
+from ._checks import (as_array, check_choice, check_dtype, check_features, check_finite_scalar,
+                      check_int, check_module, check_ndim, check_nonnegative, make_rng)
+from .core import Module, Parameter, Sequential, _check_each_module_once
 from .dropout import Dropout  # noqa: F401  (nnlib.layers.Dropout, as the API promises)
 from .normalization import (BatchNorm1d, GroupNorm, InstanceNorm1d,  # noqa: F401
                             LayerNorm, RMSNorm)
@@ -69,8 +72,8 @@ class Linear(Module):
               \\frac{\\partial L}{\\partial X} = \\delta W
 
     A forward pass costs about 2 n_in n_out floating point operations per example; the
-    backward pass twice that (two matrix products), once for dL/dX can be skipped when X is
-    the data (``backward_params``).
+    backward pass twice that (two matrix products), one of which, dL/dX, is skipped when X
+    is the data (``backward(grad_out, input_grad=False)``).
 
     See Also
     --------
@@ -89,10 +92,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = check_int(in_features, "Linear", "in_features", minimum=1)
         self.out_features = check_int(out_features, "Linear", "out_features", minimum=1)
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Linear: expected a floating dtype such as np.float64 or "
-                            f"np.float32, got {dtype}.")
+        dtype = check_dtype(dtype, "Linear")
         from .init import get_initializer
 
         draw = get_initializer(init)
@@ -110,6 +110,18 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
     def forward(self, x):
+        """z = x W^T + b; the input is cached for ``backward``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, in_features), or (in_features,) for one example
+            A batch of inputs a^(l-1), one per row; cast to the weight's dtype.
+
+        Returns
+        -------
+        ndarray of shape (m, out_features), or (out_features,)
+            The pre-activations z.
+        """
         W = self.weight.data
         x = as_array(x, self, dtype=W.dtype)
         if x.ndim not in (1, 2):
@@ -122,50 +134,82 @@ class Linear(Module):
             z += self.bias.data
         return z
 
-    def _delta(self, grad_out):
+    def backward(self, grad_out, input_grad: bool = True):
+        """Add dL/dW and dL/db into the parameters' ``grad`` and return dL/dx.
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, out_features), or (out_features,)
+            delta = dL/dz, the error signal of this layer.
+        input_grad : bool
+            False skips dL/dx (a matrix product) and returns None: when x is the data,
+            nobody needs its gradient.
+
+        Returns
+        -------
+        ndarray of shape (m, in_features), or (in_features,); or None
+            dL/dx = delta W, the input's shape.
+        """
         x = self._cached(self._x)
-        return x, self._check_grad_out(grad_out, x.shape[:-1] + (self.out_features,),
-                                       self.weight.data.dtype)
-
-    def _accumulate(self, x, delta):
-        if x.ndim == 1:
-            self.weight.grad += np.outer(delta, x)
-            if self.bias is not None:
-                self.bias.grad += delta
-        else:
-            self.weight.grad += delta.T @ x
-            if self.bias is not None:
-                self.bias.grad += self._batch_sum(delta)
-
-    def _batch_sum(self, delta):
-        """sum_i delta_(i,:) written as 1^T delta: a BLAS matrix-vector product, two to four
-        times faster than ``delta.sum(axis=0)`` for the book's batches (numpy sums down a
-        column of a row-major array one row at a time)."""
-        if self._ones.shape[0] != delta.shape[0] or self._ones.dtype != delta.dtype:
-            self._ones = np.ones(delta.shape[0], dtype=delta.dtype)
-        return self._ones @ delta
-
-    def backward(self, grad_out):
-        x, delta = self._delta(grad_out)
-        self._accumulate(x, delta)
+        delta = self._check_grad_out(grad_out, x.shape[:-1] + (self.out_features,),
+                                     self.weight.data.dtype)
+        X, D = (x, delta) if x.ndim == 2 else (x[None, :], delta[None, :])  # one example: m = 1
+        self.weight.grad += D.T @ X                  # dL/dW = delta^T x
+        if self.bias is not None:
+            self.bias.grad += self._batch_sum(D)     # dL/db = sum over the batch of delta
+        if not input_grad:
+            return None
         # dL/dx = delta W. np.dot is the same BLAS product as ``@`` for 2-D arrays, but
         # numpy's matmul is several times slower when delta has one column (m, 1).
         return np.dot(delta, self.weight.data)
 
+    def _batch_sum(self, delta):
+        """sum_i delta_(i,:), the column sums of delta (m, n), written as 1^T delta: a BLAS
+        matrix-vector product, two to four times faster than ``delta.sum(axis=0)`` for the
+        book's batches (numpy sums down a column of a row-major array one row at a time)."""
+        if self._ones.shape[0] != delta.shape[0] or self._ones.dtype != delta.dtype:
+            self._ones = np.ones(delta.shape[0], dtype=delta.dtype)
+        return self._ones @ delta
+
     def backward_params(self, grad_out) -> None:
-        """Accumulate dL/dW and dL/db only, skipping dL/dx (saves a matrix product when the
-        input is the data, which needs no gradient)."""
-        x, delta = self._delta(grad_out)
-        self._accumulate(x, delta)
+        """Accumulate dL/dW and dL/db only: ``backward(grad_out, input_grad=False)``.
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, out_features)
+            delta = dL/dz.
+        """
+        self.backward(grad_out, input_grad=False)
 
 
 class Identity(Module):
     """Returns its input unchanged; backward passes the gradient through."""
 
     def forward(self, x):
+        """Return ``x`` itself.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            The same array.
+        """
         return x
 
     def backward(self, grad_out):
+        """Return ``grad_out`` itself: the Jacobian is the identity.
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+        """
         return grad_out
 
 
@@ -183,12 +227,32 @@ class Flatten(Module):
         self._shape = None
 
     def forward(self, x):
+        """Flatten every example.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, d1, d2, ...)
+
+        Returns
+        -------
+        ndarray of shape (m, d1 * d2 * ...)
+        """
         x = as_array(x, self)
         check_ndim(x, tuple(range(1, 33)), self._name())
         self._shape = x.shape
         return x.reshape(x.shape[0], -1)
 
     def backward(self, grad_out):
+        """Reshape dL/d(output) back to the input's shape.
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, d1 * d2 * ...)
+
+        Returns
+        -------
+        ndarray of shape (m, d1, d2, ...)
+        """
         shape = self._cached(self._shape)
         g = self._check_grad_out(grad_out, (shape[0], int(np.prod(shape[1:]))),
                                  np.asarray(grad_out).dtype)
@@ -201,7 +265,8 @@ class Residual(Module):
     Parameters
     ----------
     module : Module
-        F; its output must have the shape of its input.
+        F; its output must have the shape of its input. It must not also be used elsewhere
+        in the network (see :class:`~nnlib.core.Sequential`).
 
     Notes
     -----
@@ -222,107 +287,209 @@ class Residual(Module):
 
     def __init__(self, module):
         super().__init__()
-        if not isinstance(module, Module):
-            raise TypeError(f"Residual: expected a Module to wrap, got {type(module).__name__}.")
-        self.module = module
+        self.module = check_module(module, "Residual", "the wrapped module")
+        _check_each_module_once(self, "Residual")
 
     def forward(self, x):
+        """y = x + F(x).
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n)
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+        """
         x = as_array(x, "Residual")
-        fx = self.module.forward(x)
+        return self._add_skip(x, self.module.forward(x))
+
+    def _add_skip(self, x, fx):
+        """x + F(x), once F's output is known to have the shape of x."""
         if np.shape(fx) != x.shape:
             raise ValueError(f"Residual: the wrapped module must keep the shape of its input "
                              f"to add it back, but it maps {x.shape} to {np.shape(fx)}.")
         return x + fx
 
     def backward(self, grad_out):
+        """dL/dx = dL/dy + F.backward(dL/dy): the identity path plus the path through F.
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/dy.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dx.
+        """
         return grad_out + self.module.backward(grad_out)
 
 
 # --- activation layers ---
+# Each activation a = f(z) caches in forward what its backward needs (z, or a when f' is
+# cheaper to write in terms of a) and returns in backward dL/dz = dL/da * f'(z), elementwise:
+# the two are written next to each other, as Chapter 3 derives them. The functions f and f'
+# themselves are in nnlib.functional.
 class _Activation(Module):
-    """An elementwise activation a = f(z); backward is grad_out * f'(z)."""
+    """Shared by the elementwise activations: the flag for nnlib.probes and the cache."""
+
+    is_activation = True
 
     def __init__(self):
         super().__init__()
         self._z = None
 
-    def _forward(self, z):
-        raise NotImplementedError
-
-    def _local_grad(self, z):
-        raise NotImplementedError
-
-    def forward(self, x):
-        z = as_array(x, self)
-        self._z = z
-        return self._forward(z)
-
-    def backward(self, grad_out):
-        z = self._cached(self._z)
-        g = self._check_grad_out(grad_out, z.shape, z.dtype)
-        return g * self._local_grad(z)
+    def _grad_out(self, grad_out, cached):
+        """``grad_out`` as an array of the cached array's shape and dtype (checked)."""
+        return self._check_grad_out(grad_out, cached.shape, cached.dtype)
 
 
 class Sigmoid(_Activation):
-    """a = sigma(z) = 1 / (1 + exp(-z)); backward: delta = grad_out * a (1 - a).
+    """a = sigma(z) = 1 / (1 + exp(-z)); backward: dL/dz = dL/da * a (1 - a).
 
-    The output is cached, so the backward pass costs two multiplications.
+    The output is cached, so the backward pass costs two multiplications. A unit counts as
+    saturated (``saturated_outside``, read by :mod:`nnlib.probes`) when a < 0.01 or
+    a > 0.99: there sigma'(z) = a (1 - a) < 0.0099, under 4 % of its maximum 1/4.
 
     See Also
     --------
     nnlib.functional.sigmoid ; Chapter 3 (Activation functions).
     """
 
+    saturated_outside = (0.01, 0.99)
+
     def __init__(self):
         super().__init__()
         self._a = None
 
     def forward(self, x):
+        """a = sigma(z), elementwise.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+            z, the pre-activations.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            a, in [0, 1].
+        """
         z = as_array(x, self)
         self._a = F.sigmoid(z)
         return self._a
 
     def backward(self, grad_out):
+        """dL/dz = dL/da * a (1 - a).
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/da.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dz.
+        """
         a = self._cached(self._a, "output")
-        g = self._check_grad_out(grad_out, a.shape, a.dtype)
+        g = self._grad_out(grad_out, a)
         return g * a * (1.0 - a)
 
 
 class Tanh(_Activation):
-    """a = tanh(z); backward: delta = grad_out * (1 - a^2)."""
+    """a = tanh(z); backward: dL/dz = dL/da * (1 - a^2).
+
+    A unit counts as saturated (``saturated_outside``) when ``|a| > 0.99``: there
+    tanh'(z) = 1 - a^2 < 0.02, under 2 % of its maximum 1.
+    """
+
+    saturated_outside = (-0.99, 0.99)
 
     def __init__(self):
         super().__init__()
         self._a = None
 
     def forward(self, x):
+        """a = tanh(z), elementwise.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+            z.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            a, in [-1, 1].
+        """
         z = as_array(x, self)
         self._a = np.tanh(z)
         return self._a
 
     def backward(self, grad_out):
+        """dL/dz = dL/da * (1 - a^2).
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/da.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dz.
+        """
         a = self._cached(self._a, "output")
-        g = self._check_grad_out(grad_out, a.shape, a.dtype)
+        g = self._grad_out(grad_out, a)
         delta = 1.0 - a * a
         delta *= g  # in place: delta = grad_out * (1 - a^2) with one array fewer
         return delta
 
 
 class ReLU(_Activation):
-    """a = max(0, z); backward: delta = grad_out * 1[z > 0].
+    """a = max(0, z); backward: dL/dz = dL/da * 1[z > 0].
 
     A unit whose z is negative for every input passes no gradient at all: a "dead ReLU"
-    (Chapter 3).
+    (Chapter 3). ``units_can_die`` tells :mod:`nnlib.probes` to count them.
     """
 
+    units_can_die = True
+
     def forward(self, x):
+        """a = max(0, z), elementwise.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+            z.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            a >= 0.
+        """
         z = as_array(x, self)
         self._z = z
         return np.maximum(z, 0.0)
 
     def backward(self, grad_out):
+        """dL/dz = dL/da * 1[z > 0] (0 at z = 0, as in PyTorch).
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/da.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dz.
+        """
         z = self._cached(self._z)
-        g = self._check_grad_out(grad_out, z.shape, z.dtype)
+        g = self._grad_out(grad_out, z)
         if not np.isfinite(g).all():  # inf * 0 is nan, but a unit with z <= 0 passes 0
             return np.where(z > 0, g, 0.0)
         # The formula as written, a product with the 0/1 indicator: on the book's batches a
@@ -334,7 +501,14 @@ class ReLU(_Activation):
 
 
 class LeakyReLU(_Activation):
-    """a = z for z >= 0, negative_slope * z otherwise (Maas et al., 2013)."""
+    """a = z for z >= 0, negative_slope * z otherwise (Maas et al., 2013).
+
+    Backward: dL/dz = dL/da * (1 for z > 0, negative_slope otherwise). Its units cannot die:
+    the negative side still passes negative_slope times the gradient, which is the point
+    of the leak (so ``units_can_die`` is False).
+    """
+
+    units_can_die = False
 
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
@@ -343,11 +517,37 @@ class LeakyReLU(_Activation):
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
 
-    def _forward(self, z):
+    def forward(self, x):
+        """a = leaky_relu(z), elementwise.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+            z.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+        """
+        z = as_array(x, self)
+        self._z = z
         return F.leaky_relu(z, self.negative_slope)
 
-    def _local_grad(self, z):
-        return F.leaky_relu_grad(z, self.negative_slope)
+    def backward(self, grad_out):
+        """dL/dz = dL/da * (1 for z > 0, negative_slope otherwise).
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/da.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dz.
+        """
+        z = self._cached(self._z)
+        return self._grad_out(grad_out, z) * F.leaky_relu_grad(z, self.negative_slope)
 
 
 class PReLU(Module):
@@ -359,6 +559,8 @@ class PReLU(Module):
         1 (one slope shared by all units) or the number of features (one slope each).
     init : float
         Initial slope, 0.25 as in PyTorch.
+    dtype : numpy floating dtype
+        dtype of the slope; inputs are cast to it.
 
     Notes
     -----
@@ -367,10 +569,13 @@ class PReLU(Module):
     num_parameters > 1; the feature axis is axis 1, as in PyTorch).
     """
 
+    is_activation = True
+
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=np.float64):
         super().__init__()
         self.num_parameters = check_int(num_parameters, "PReLU", "num_parameters", minimum=1)
         init = check_finite_scalar(init, "PReLU", "init")
+        dtype = check_dtype(dtype, "PReLU")
         self.weight = Parameter(np.full(self.num_parameters, init, dtype=dtype))
         self._z = None
 
@@ -388,12 +593,35 @@ class PReLU(Module):
         return w.reshape((1, -1) + (1,) * (z.ndim - 2))
 
     def forward(self, x):
+        """a = z for z >= 0, w z otherwise.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or (m, n, ...), features on axis 1)
+            z; with num_parameters > 1, n must equal num_parameters.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+        """
         z = as_array(x, self, dtype=self.weight.data.dtype)
         slope = self._slope(z)
         self._z = z
         return np.where(z >= 0, z, slope * z)
 
     def backward(self, grad_out):
+        """Add dL/dw into ``weight.grad`` and return dL/dz.
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/da.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dz = dL/da * (1 for z >= 0, w otherwise).
+        """
         z = self._cached(self._z)
         g = self._check_grad_out(grad_out, z.shape, z.dtype)
         neg = z < 0
@@ -407,7 +635,10 @@ class PReLU(Module):
 
 
 class ELU(_Activation):
-    """a = z for z > 0, alpha (exp(z) - 1) otherwise; range (-alpha, inf) (Clevert et al.)."""
+    """a = z for z > 0, alpha (exp(z) - 1) otherwise; range (-alpha, inf) (Clevert et al.).
+
+    Backward: dL/dz = dL/da * (1 for z > 0, alpha exp(z) otherwise).
+    """
 
     def __init__(self, alpha: float = 1.0):
         super().__init__()
@@ -416,62 +647,198 @@ class ELU(_Activation):
     def extra_repr(self):
         return f"alpha={self.alpha}"
 
-    def _forward(self, z):
+    def forward(self, x):
+        """a = elu(z), elementwise.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+            z.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+        """
+        z = as_array(x, self)
+        self._z = z
         return F.elu(z, self.alpha)
 
-    def _local_grad(self, z):
-        return F.elu_grad(z, self.alpha)
+    def backward(self, grad_out):
+        """dL/dz = dL/da * elu'(z).
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/da.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dz.
+        """
+        z = self._cached(self._z)
+        return self._grad_out(grad_out, z) * F.elu_grad(z, self.alpha)
 
 
 class SELU(_Activation):
-    """Scaled ELU with the self-normalising constants of Klambauer et al. (2017)."""
+    """Scaled ELU with the self-normalising constants of Klambauer et al. (2017).
 
-    def _forward(self, z):
+    Backward: dL/dz = dL/da * selu'(z) (``nnlib.functional.selu_grad``).
+    """
+
+    def forward(self, x):
+        """a = selu(z), elementwise.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+            z.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+        """
+        z = as_array(x, self)
+        self._z = z
         return F.selu(z)
 
-    def _local_grad(self, z):
-        return F.selu_grad(z)
+    def backward(self, grad_out):
+        """dL/dz = dL/da * selu'(z).
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/da.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dz.
+        """
+        z = self._cached(self._z)
+        return self._grad_out(grad_out, z) * F.selu_grad(z)
 
 
 class GELU(_Activation):
-    """a = z Phi(z) (``approximate='none'``) or its tanh approximation (``'tanh'``)."""
+    """a = z Phi(z) (``approximate='none'``) or its tanh approximation (``'tanh'``).
+
+    Backward: dL/dz = dL/da * gelu'(z) (``nnlib.functional.gelu_grad``).
+    """
 
     def __init__(self, approximate: str = "none"):
         super().__init__()
-        F._check_approximate(approximate, "GELU")
-        self.approximate = approximate
+        self.approximate = check_choice(approximate, ("none", "tanh"), "GELU", "approximate")
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
 
-    def _forward(self, z):
+    def forward(self, x):
+        """a = gelu(z), elementwise.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+            z.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+        """
+        z = as_array(x, self)
+        self._z = z
         return F.gelu(z, self.approximate)
 
-    def _local_grad(self, z):
-        return F.gelu_grad(z, self.approximate)
+    def backward(self, grad_out):
+        """dL/dz = dL/da * gelu'(z).
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/da.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dz.
+        """
+        z = self._cached(self._z)
+        return self._grad_out(grad_out, z) * F.gelu_grad(z, self.approximate)
 
 
 class SiLU(_Activation):
-    """a = z sigma(z), also called Swish; backward uses swish + sigma (1 - swish)."""
+    """a = z sigma(z), also called Swish; backward: dL/dz = dL/da * (a + sigma(z) (1 - a))."""
 
-    def _forward(self, z):
+    def forward(self, x):
+        """a = z sigma(z), elementwise.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+            z.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+        """
+        z = as_array(x, self)
+        self._z = z
         return F.silu(z)
 
-    def _local_grad(self, z):
-        return F.silu_grad(z)
+    def backward(self, grad_out):
+        """dL/dz = dL/da * silu'(z).
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/da.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dz.
+        """
+        z = self._cached(self._z)
+        return self._grad_out(grad_out, z) * F.silu_grad(z)
 
 
 Swish = SiLU
 
 
 class Softplus(_Activation):
-    """a = log(1 + exp(z)); its derivative is the sigmoid."""
+    """a = log(1 + exp(z)); its derivative is the sigmoid: dL/dz = dL/da * sigma(z)."""
 
-    def _forward(self, z):
+    def forward(self, x):
+        """a = softplus(z), elementwise.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n) (or any shape)
+            z.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            a > 0.
+        """
+        z = as_array(x, self)
+        self._z = z
         return F.softplus(z)
 
-    def _local_grad(self, z):
-        return F.sigmoid(z)
+    def backward(self, grad_out):
+        """dL/dz = dL/da * sigma(z).
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, n)
+            dL/da.
+
+        Returns
+        -------
+        ndarray of shape (m, n)
+            dL/dz.
+        """
+        z = self._cached(self._z)
+        return self._grad_out(grad_out, z) * F.sigmoid(z)
 
 
 class Softmax(Module):
@@ -482,6 +849,8 @@ class Softmax(Module):
     instead: it fuses softmax and the loss into the stable gradient p - y (Chapter 5).
     """
 
+    is_activation = True
+
     def __init__(self, axis: int = -1):
         super().__init__()
         self.axis = check_int(axis, "Softmax", "axis")
@@ -491,6 +860,18 @@ class Softmax(Module):
         return f"axis={self.axis}"
 
     def forward(self, x):
+        """p = softmax(z) along ``axis``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, C)
+            Logits z, one row per example (for the default axis=-1).
+
+        Returns
+        -------
+        ndarray of shape (m, C)
+            Probabilities p; each row sums to 1.
+        """
         z = as_array(x, self)
         if not -z.ndim <= self.axis < max(z.ndim, 1):
             raise ValueError(f"{self._name()}: axis {self.axis} is out of range for an input "
@@ -499,6 +880,18 @@ class Softmax(Module):
         return self._p
 
     def backward(self, grad_out):
+        """dL/dz = p * (g - sum(g * p)) along ``axis``, with g = dL/dp.
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, C)
+            g = dL/dp.
+
+        Returns
+        -------
+        ndarray of shape (m, C)
+            dL/dz.
+        """
         p = self._cached(self._p)
         g = self._check_grad_out(grad_out, p.shape, p.dtype)
         return F._softmax_vjp_from_output(p, g, self.axis)
@@ -537,8 +930,6 @@ def mlp(sizes, activation="relu", *, init=None, output_activation=None, rng=None
     >>> [type(m).__name__ for m in net]
     ['Linear', 'Tanh', 'Linear', 'Tanh', 'Linear']
     """
-    from ._checks import make_rng
-
     rng = make_rng(rng, "mlp")
     try:
         sizes = [check_int(s, "mlp", "every layer size", minimum=1) for s in sizes]
@@ -550,16 +941,16 @@ def mlp(sizes, activation="relu", *, init=None, output_activation=None, rng=None
 
     def make(act):
         if isinstance(act, str):
-            if act not in ACTIVATIONS:
-                raise ValueError(f"mlp: unknown activation {act!r}; choose one of "
-                                 f"{sorted(ACTIVATIONS)} or pass a factory function.")
-            return ACTIVATIONS[act]()
+            return ACTIVATIONS[check_choice(act, tuple(ACTIVATIONS), "mlp", "activation",
+                                            hint="Or pass a factory, e.g. "
+                                                 "lambda: LeakyReLU(0.1).")]()
+        if isinstance(act, Module):  # one object at every hidden layer would be wrong
+            raise TypeError(f"mlp: expected activation to be a name or a factory that makes a "
+                            f"new module per layer (a class such as ReLU, or lambda: "
+                            f"LeakyReLU(0.1)), got the module {act._name()} itself; one "
+                            f"module object cannot sit at two places in a network.")
         if callable(act):
-            module = act()
-            if not isinstance(module, Module):
-                raise TypeError(f"mlp: the activation factory returned "
-                                f"{type(module).__name__}, expected a Module.")
-            return module
+            return check_module(act(), "mlp", "what the activation factory returned")
         raise TypeError(f"mlp: expected activation to be a name or a factory, got "
                         f"{type(act).__name__}.")
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import functional as F
-from ._checks import (as_array, check_finite_scalar, check_ndim, check_nonnegative,
-                      check_positive, check_probability, check_same_shape)
+from ._checks import (as_array, check_choice, check_finite_scalar, check_ndim,
+                      check_nonnegative, check_positive, check_probability, check_same_shape)
 from .core import Module
 
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
@@ -62,10 +62,11 @@ def _check_in_unit_interval(arr: np.ndarray, where: str, what: str, hint: str = 
                          f"{_position(i, arr.shape)}.{(' ' + hint) if hint else ''}")
 
 
-def _total(a: np.ndarray) -> float:
-    """The sum of every entry, as a float: ``np.sum`` without its Python wrapper, which
-    costs more than the addition itself for a batch of a few hundred numbers."""
-    return float(np.add.reduce(a, axis=None))
+def _min_and_max(a: np.ndarray) -> tuple:
+    """``(a.min(), a.max())`` of a non-empty array, through the ufuncs' reduce: the same
+    numbers without the wrappers of min and max, which cost more than the search itself on a
+    minibatch (these checks run at every training step)."""
+    return np.minimum.reduce(a, axis=None), np.maximum.reduce(a, axis=None)
 
 
 def _softplus_pair(z: np.ndarray):
@@ -79,18 +80,23 @@ def _softplus_pair(z: np.ndarray):
 
 
 class _Loss(Module):
-    """What every loss shares: the reduction, the call signature and the cache."""
+    """What every loss shares: the reduction, the call signature and the reduction factor.
+
+    Each loss caches in ``forward``, under names, what its ``backward`` needs.
+    """
+
+    #: How a network output becomes a class, for accuracies (read by :func:`nnlib.train.fit`):
+    #: ``"argmax"`` over the C scores of a row, a number t (class 1 where the output > t), or
+    #: None for a regression loss.
+    class_decision = None
 
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
-            hint = (" nnlib's losses always return one number, so 'none' is not offered; "
-                    "compute the elementwise values from the formula in the docstring."
-                    if isinstance(reduction, str) and reduction == "none" else "")
-            raise ValueError(f"{type(self).__name__}: expected reduction to be 'mean' or "
-                             f"'sum', got {reduction!r}.{hint}")
-        self.reduction = reduction
-        self._cache = None
+        none = isinstance(reduction, str) and reduction == "none"
+        self.reduction = check_choice(
+            reduction, _REDUCTIONS, type(self).__name__, "reduction",
+            hint="nnlib's losses always return one number, so 'none' is not offered; compute "
+                 "the elementwise values from the formula in the docstring." if none else "")
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
@@ -99,9 +105,28 @@ class _Loss(Module):
         return self.forward(prediction, target)
 
     def forward(self, prediction, target) -> float:  # pragma: no cover - every loss overrides
+        """Return the loss and cache what ``backward`` needs.
+
+        Parameters
+        ----------
+        prediction : ndarray of shape (m, k)
+            y_hat (or logits z).
+        target : ndarray of shape (m, k) (or (m,) class indices)
+            y.
+
+        Returns
+        -------
+        float
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement forward().")
 
     def backward(self):  # pragma: no cover - every loss overrides
+        """Return dL/d(prediction).
+
+        Returns
+        -------
+        ndarray of the prediction's shape (m, k)
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement backward().")
 
     def _prediction(self, prediction, name: str = "prediction") -> np.ndarray:
@@ -126,7 +151,7 @@ class _Loss(Module):
             tgt = tgt.copy()
         return pred, tgt
 
-    def _scale(self, count: int) -> float:
+    def _factor(self, count: int) -> float:
         """1 / count for the mean, 1 for the sum."""
         return 1.0 / count if self.reduction == "mean" else 1.0
 
@@ -173,18 +198,37 @@ class MSELoss(_Loss):
 
     def __init__(self, *, reduction: str = "mean"):
         super().__init__(reduction)
+        self._r = None      # cached residual y_hat - y
+        self._scale = None  # 1 / N or 1
 
     def forward(self, prediction, target) -> float:
-        """Return the loss for ``prediction`` and ``target`` of one shape (any shape)."""
+        """Return the loss L = sum of (y_hat - y)^2, over N (mean) or not (sum).
+
+        Parameters
+        ----------
+        prediction : ndarray of shape (m, k) (any shape)
+            y_hat.
+        target : ndarray of the same shape
+            y.
+
+        Returns
+        -------
+        float
+        """
         pred, tgt = self._pair(prediction, target)
         r = pred - tgt
-        self._cache = (r, self._scale(r.size))
-        return float(np.vdot(r, r)) * self._cache[1]
+        self._r, self._scale = r, self._factor(r.size)
+        return float(np.vdot(r, r)) * self._scale
 
     def backward(self) -> np.ndarray:
-        """Return dL/dy_hat = 2 (y_hat - y) / N, with the prediction's shape and dtype."""
-        r, scale = self._cached(self._cache, "residual")
-        return (2.0 * scale) * r
+        """Return dL/dy_hat = 2 (y_hat - y) / N.
+
+        Returns
+        -------
+        ndarray of the prediction's shape (m, k) and dtype
+        """
+        r = self._cached(self._r, "residual")
+        return (2.0 * self._scale) * r
 
 
 class L1Loss(_Loss):
@@ -226,18 +270,37 @@ class L1Loss(_Loss):
 
     def __init__(self, *, reduction: str = "mean"):
         super().__init__(reduction)
+        self._r = None      # cached residual y_hat - y
+        self._scale = None  # 1 / N or 1
 
     def forward(self, prediction, target) -> float:
-        """Return the loss for ``prediction`` and ``target`` of one shape (any shape)."""
+        """Return the loss L = sum of the absolute errors, over N (mean) or not (sum).
+
+        Parameters
+        ----------
+        prediction : ndarray of shape (m, k) (any shape)
+            y_hat.
+        target : ndarray of the same shape
+            y.
+
+        Returns
+        -------
+        float
+        """
         pred, tgt = self._pair(prediction, target)
         r = pred - tgt
-        self._cache = (r, self._scale(r.size))
-        return _total(np.abs(r)) * self._cache[1]
+        self._r, self._scale = r, self._factor(r.size)
+        return float(np.sum(np.abs(r))) * self._scale
 
     def backward(self) -> np.ndarray:
-        """Return dL/dy_hat = sign(y_hat - y) / N (0 where the residual is 0)."""
-        r, scale = self._cached(self._cache, "residual")
-        return np.sign(r) * scale
+        """Return dL/dy_hat = sign(y_hat - y) / N (0 where the residual is 0).
+
+        Returns
+        -------
+        ndarray of the prediction's shape (m, k) and dtype
+        """
+        r = self._cached(self._r, "residual")
+        return np.sign(r) * self._scale
 
 
 class HuberLoss(_Loss):
@@ -300,24 +363,43 @@ class HuberLoss(_Loss):
     def __init__(self, *, delta: float = 1.0, reduction: str = "mean"):
         super().__init__(reduction)
         self.delta = check_positive(delta, "HuberLoss", "delta")
+        self._r = None      # cached residual y_hat - y
+        self._scale = None  # 1 / N or 1
 
     def extra_repr(self) -> str:
         return f"delta={self.delta}, reduction={self.reduction!r}"
 
     def forward(self, prediction, target) -> float:
-        """Return the loss for ``prediction`` and ``target`` of one shape (any shape)."""
+        """Return the loss L = sum of l_delta(y_hat - y), over N (mean) or not (sum).
+
+        Parameters
+        ----------
+        prediction : ndarray of shape (m, k) (any shape)
+            y_hat.
+        target : ndarray of the same shape
+            y.
+
+        Returns
+        -------
+        float
+        """
         pred, tgt = self._pair(prediction, target)
         d = self.delta
         r = pred - tgt
         a = np.abs(r)
         elementwise = np.where(a < d, 0.5 * r * r, d * (a - 0.5 * d))
-        self._cache = (r, self._scale(r.size))
-        return _total(elementwise) * self._cache[1]
+        self._r, self._scale = r, self._factor(r.size)
+        return float(np.sum(elementwise)) * self._scale
 
     def backward(self) -> np.ndarray:
-        """Return dL/dy_hat = clip(y_hat - y, -delta, delta) / N."""
-        r, scale = self._cached(self._cache, "residual")
-        return np.clip(r, -self.delta, self.delta) * scale
+        """Return dL/dy_hat = clip(y_hat - y, -delta, delta) / N.
+
+        Returns
+        -------
+        ndarray of the prediction's shape (m, k) and dtype
+        """
+        r = self._cached(self._r, "residual")
+        return np.clip(r, -self.delta, self.delta) * self._scale
 
 
 # --- binary classification --------------------------------------------------------------------
@@ -375,11 +457,28 @@ class BCELoss(_Loss):
     array([-1.,  1.])
     """
 
+    class_decision = 0.5  # probabilities: class 1 where p > 1/2
+
     def __init__(self, *, reduction: str = "mean"):
         super().__init__(reduction)
+        self._p_minus_y = None  # cached p - y
+        self._p_1mp = None      # cached p (1 - p)
+        self._scale = None      # 1 / N or 1
 
     def forward(self, prediction, target) -> float:
-        """Return the loss for probabilities ``prediction`` and targets of the same shape."""
+        """Return the binary cross-entropy of probabilities and targets.
+
+        Parameters
+        ----------
+        prediction : ndarray of shape (m, 1) or (m,) (any shape)
+            Probabilities p in [0, 1].
+        target : ndarray of the same shape
+            Targets y in [0, 1], usually 0 or 1.
+
+        Returns
+        -------
+        float
+        """
         p, y = self._pair(prediction, target)
         _check_in_unit_interval(p, "BCELoss", "probabilities as prediction",
                                 hint="Apply a sigmoid first, or pass the logits to "
@@ -388,14 +487,19 @@ class BCELoss(_Loss):
         with np.errstate(divide="ignore"):  # log(0) = -inf is clamped on the next line
             log_p = np.maximum(np.log(p), _BCE_LOG_FLOOR)
             log_1mp = np.maximum(np.log1p(-p), _BCE_LOG_FLOOR)
-        total = -_total(y * log_p + (1 - y) * log_1mp)
-        self._cache = (p - y, p * (1 - p), self._scale(p.size))
-        return total * self._cache[2]
+        total = -float(np.sum(y * log_p + (1 - y) * log_1mp))
+        self._p_minus_y, self._p_1mp, self._scale = p - y, p * (1 - p), self._factor(p.size)
+        return total * self._scale
 
     def backward(self) -> np.ndarray:
-        """Return dL/dp = (p - y) / max(p (1 - p), 1e-12) / N."""
-        diff, var, scale = self._cached(self._cache, "prediction")
-        return diff / np.maximum(var, _BCE_GRAD_EPS) * scale
+        """Return dL/dp = (p - y) / max(p (1 - p), 1e-12) / N.
+
+        Returns
+        -------
+        ndarray of the prediction's shape (m, 1) and dtype
+        """
+        p_minus_y = self._cached(self._p_minus_y, "prediction")
+        return p_minus_y / np.maximum(self._p_1mp, _BCE_GRAD_EPS) * self._scale
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -458,8 +562,11 @@ class BCEWithLogitsLoss(_Loss):
     2.079442
     """
 
+    class_decision = 0.0  # logits: class 1 where z > 0, i.e. sigma(z) > 1/2
+
     def __init__(self, *, pos_weight=None, reduction: str = "mean"):
         super().__init__(reduction)
+        self._p = self._y = self._w = self._scale = None  # cached sigma(z), y, weight, 1/N
         if pos_weight is not None:
             pos_weight = np.array(as_array(pos_weight, "BCEWithLogitsLoss", name="pos_weight"),
                                   dtype=np.float64)
@@ -481,17 +588,29 @@ class BCEWithLogitsLoss(_Loss):
         return f"pos_weight={shown}, reduction={self.reduction!r}"
 
     def forward(self, prediction, target) -> float:
-        """Return the loss for logits ``prediction`` and targets in [0, 1] of the same shape."""
+        """Return the binary cross-entropy of logits and targets.
+
+        Parameters
+        ----------
+        prediction : ndarray of shape (m, 1) or (m,) (any shape)
+            Logits z.
+        target : ndarray of the same shape
+            Targets y in [0, 1].
+
+        Returns
+        -------
+        float
+        """
         z, y = self._pair(prediction, target)
-        # min and max via the ufuncs (no wrapper); written so that NaN fails too
-        if not (np.minimum.reduce(y, axis=None) >= 0 and np.maximum.reduce(y, axis=None) <= 1):
+        lowest, highest = _min_and_max(y)
+        if not (lowest >= 0 and highest <= 1):  # written so that NaN fails too
             _check_in_unit_interval(y, "BCEWithLogitsLoss", "targets")
         if self.pos_weight is None:
             w = None
             # -y log p - (1 - y) log(1 - p) = softplus(z) - y z, and p = exp(z - softplus(z))
             sp_pos = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
             p = np.exp(z - sp_pos)
-            total = _total(sp_pos - y * z)
+            total = float(np.sum(sp_pos - y * z))
         else:
             sp_pos, sp_neg = _softplus_pair(z)  # -log(1 - sigma(z)), -log(sigma(z))
             p = F.sigmoid(z)
@@ -506,16 +625,22 @@ class BCEWithLogitsLoss(_Loss):
                                  f"output, shape ({z.shape[-1] if z.ndim else 1},)), got "
                                  f"shape {w.shape}.")
             w = w.astype(z.dtype, copy=False)
-            total = _total(w * y * sp_neg + (1 - y) * sp_pos)
-        self._cache = (p, y, w, self._scale(z.size))
-        return total * self._cache[3]
+            total = float(np.sum(w * y * sp_neg + (1 - y) * sp_pos))
+        self._p, self._y, self._w, self._scale = p, y, w, self._factor(z.size)
+        return total * self._scale
 
     def backward(self) -> np.ndarray:
-        """Return dL/dz = ((1 - y) p - w y (1 - p)) / N; (p - y) / N without pos_weight."""
-        p, y, w, scale = self._cached(self._cache, "prediction")
+        """Return dL/dz = ((1 - y) p - w y (1 - p)) / N; (p - y) / N without pos_weight.
+
+        Returns
+        -------
+        ndarray of the logits' shape (m, 1) and dtype
+        """
+        p = self._cached(self._p, "prediction")
+        y, w = self._y, self._w
         if w is None:
-            return (p - y) * scale
-        return ((1 - y) * p - w * y * (1 - p)) * scale
+            return (p - y) * self._scale
+        return ((1 - y) * p - w * y * (1 - p)) * self._scale
 
 
 class FocalLoss(_Loss):
@@ -598,6 +723,8 @@ class FocalLoss(_Loss):
     True
     """
 
+    class_decision = 0.0  # logits: class 1 where z > 0
+
     def __init__(self, *, alpha: float = 0.25, gamma: float = 2.0, reduction: str = "mean"):
         super().__init__(reduction)
         alpha = check_finite_scalar(alpha, "FocalLoss", "alpha")
@@ -606,12 +733,27 @@ class FocalLoss(_Loss):
                              f"class weighting off), got {alpha}.")
         self.alpha = alpha
         self.gamma = check_nonnegative(gamma, "FocalLoss", "gamma")
+        # cached by forward: p = sigma(z), q = 1 - p, y, u = 1 - p_t, ce, the factor
+        # alpha_t u^gamma and 1 / N
+        self._p = self._q = self._y = self._u = self._ce = self._weight = self._scale = None
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}, gamma={self.gamma}, reduction={self.reduction!r}"
 
     def forward(self, prediction, target) -> float:
-        """Return the loss for logits ``prediction`` and targets in [0, 1] of the same shape."""
+        """Return the focal loss of logits and targets.
+
+        Parameters
+        ----------
+        prediction : ndarray of shape (m, 1) or (m,) (any shape)
+            Logits z.
+        target : ndarray of the same shape
+            Targets y in [0, 1].
+
+        Returns
+        -------
+        float
+        """
         z, y = self._pair(prediction, target)
         _check_in_unit_interval(y, "FocalLoss", "targets")
         sp_pos, sp_neg = _softplus_pair(z)
@@ -621,17 +763,24 @@ class FocalLoss(_Loss):
         factor = u ** self.gamma            # 0 ** 0 = 1, as in torch
         if self.alpha >= 0:
             factor = factor * (self.alpha * y + (1 - self.alpha) * (1 - y))
-        total = _total(factor * ce)
-        self._cache = (p, q, y, u, ce, factor, self._scale(z.size))
-        return total * self._cache[6]
+        total = float(np.sum(factor * ce))
+        self._p, self._q, self._y, self._u, self._ce = p, q, y, u, ce
+        self._weight, self._scale = factor, self._factor(z.size)
+        return total * self._scale
 
     def backward(self) -> np.ndarray:
-        """Return dL/dz = alpha_t u^gamma [(p - y) + gamma ce p (1 - p) / u (1 - 2y)] / N."""
-        p, q, y, u, ce, factor, scale = self._cached(self._cache, "prediction")
+        """Return dL/dz = alpha_t u^gamma [(p - y) + gamma ce p (1 - p) / u (1 - 2y)] / N.
+
+        Returns
+        -------
+        ndarray of the logits' shape (m, 1) and dtype
+        """
+        p = self._cached(self._p, "prediction")
+        q, y, u, ce = self._q, self._y, self._u, self._ce
         pq = p * q
         ratio = np.divide(pq, u, out=np.zeros_like(pq), where=u > 0)
         inner = ((1 - y) * p - y * q) + self.gamma * ce * ratio * (1 - 2 * y)
-        return factor * inner * scale
+        return self._weight * inner * self._scale
 
 
 # --- multi-class classification ---------------------------------------------------------------
@@ -724,6 +873,8 @@ class CrossEntropyLoss(_Loss):
     array([[ 1.,  2., -3.]])
     """
 
+    class_decision = "argmax"  # the class with the largest logit
+
     def __init__(self, *, weight=None, label_smoothing: float = 0.0, reduction: str = "mean"):
         super().__init__(reduction)
         self.label_smoothing = check_probability(label_smoothing, "CrossEntropyLoss",
@@ -739,6 +890,9 @@ class CrossEntropyLoss(_Loss):
                 raise ValueError(f"CrossEntropyLoss: expected class weights that are finite "
                                  f"and >= 0, got {weight[i]} at position {i}.")
         self.weight = weight
+        # cached by forward: log p, the class indices (lean case) or the target weights a
+        # (in general), and 1 / D
+        self._log_p = self._index = self._a = self._scale = None
 
     def extra_repr(self) -> str:
         parts = []
@@ -756,8 +910,8 @@ class CrossEntropyLoss(_Loss):
             raise ValueError(f"{where}: expected {m} class indices (one per row of the logits), "
                              f"got target of shape {target.shape}.")
         if target.dtype.kind in "iu":
-            # the ufuncs' reduce is target.min() / target.max() without the Python wrapper
-            if target.size and (np.minimum.reduce(target) < 0 or np.maximum.reduce(target) >= C):
+            lowest, highest = _min_and_max(target) if target.size else (0, 0)
+            if lowest < 0 or highest >= C:
                 i = int(np.flatnonzero((target < 0) | (target >= C))[0])
                 raise ValueError(f"{where}: expected class indices in [0, {C}), got "
                                  f"{target[i]} at position {i}.")
@@ -794,7 +948,19 @@ class CrossEntropyLoss(_Loss):
         return target
 
     def forward(self, prediction, target) -> float:
-        """Return the loss for logits of shape (m, C) and targets of shape (m,) or (m, C)."""
+        """Return the cross-entropy of softmax(logits) and the targets.
+
+        Parameters
+        ----------
+        prediction : ndarray of shape (m, C)
+            Logits z, one row of C class scores per example.
+        target : ndarray of shape (m,) or (m, C)
+            Class indices in 0..C-1, or a probability distribution over the classes per row.
+
+        Returns
+        -------
+        float
+        """
         where = "CrossEntropyLoss"
         z = self._prediction(prediction, name="logits")
         check_ndim(z, 2, where, name="array of logits",
@@ -814,9 +980,9 @@ class CrossEntropyLoss(_Loss):
         log_p = F.log_softmax(z, axis=1)
         if tgt.ndim == 1 and w is None and not eps:  # the common case, kept lean
             idx = self._class_indices(tgt, m, C)
-            scale = 1.0 / m if self.reduction == "mean" else 1.0
-            self._cache = (log_p, idx, scale)
-            return -_total(log_p[np.arange(m), idx]) * scale
+            self._log_p, self._index, self._a = log_p, idx, None
+            self._scale = self._factor(m)
+            return -float(np.sum(log_p[np.arange(m), idx])) * self._scale
         if tgt.ndim == 1:
             idx = self._class_indices(tgt, m, C)
             rows = np.arange(m)
@@ -831,7 +997,7 @@ class CrossEntropyLoss(_Loss):
                 a[rows, idx] = (1 - eps) * w_y
                 if eps:
                     a += (eps / C) * w
-                denom = _total(w_y)
+                denom = float(np.sum(w_y))
                 if denom <= 0 and self.reduction == "mean":
                     raise ValueError(f"{where}: the class weights of the targets sum to 0, so "
                                      f"their weighted mean is undefined; got weight "
@@ -846,16 +1012,21 @@ class CrossEntropyLoss(_Loss):
         else:
             raise ValueError(f"{where}: expected target of shape ({m},) with class indices or "
                              f"({m}, {C}) with class probabilities, got shape {tgt.shape}.")
-        scale = 1.0 / denom if self.reduction == "mean" else 1.0
-        self._cache = (log_p, a, scale)
-        return -float(np.vdot(a, log_p)) * scale
+        self._log_p, self._index, self._a = log_p, None, a
+        self._scale = 1.0 / denom if self.reduction == "mean" else 1.0
+        return -float(np.vdot(a, log_p)) * self._scale
 
     def backward(self) -> np.ndarray:
-        """Return dL/dz = (p * sum_k a_k - a) / D, i.e. (softmax(z) - y) / m without weights."""
-        log_p, a, scale = self._cached(self._cache, "logits")
-        p = np.exp(log_p)
-        if a.ndim == 1:  # a holds the class indices: dL/dz = (p - one_hot(y)) / m
-            p[np.arange(p.shape[0]), a] -= 1
-            p *= scale
+        """Return dL/dz = (p * sum_k a_k - a) / D, i.e. (softmax(z) - y) / m without weights.
+
+        Returns
+        -------
+        ndarray of shape (m, C), the logits' dtype
+        """
+        p = np.exp(self._cached(self._log_p, "logits"))
+        if self._index is not None:  # class indices: dL/dz = (p - one_hot(y)) / m
+            p[np.arange(p.shape[0]), self._index] -= 1
+            p *= self._scale
             return p
-        return (p * a.sum(axis=1, keepdims=True) - a) * scale
+        a = self._a
+        return (p * a.sum(axis=1, keepdims=True) - a) * self._scale

@@ -25,32 +25,14 @@ import math
 
 import numpy as np
 
-from ._checks import (as_array, check_features, check_finite_scalar, check_int, check_ndim,
-                      check_positive, check_probability)
+from ._checks import (as_array, check_bool, check_dtype, check_features, check_finite_scalar,
+                      check_int, check_ndim, check_positive, check_probability)
 from .core import Module, Parameter
 
 __all__ = ["BatchNorm1d", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm1d"]
 
 
 # -- argument checks shared by the layers ----------------------------------------------------
-def _check_bool(value, where: str, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{where}: expected {name} to be True or False, got "
-                        f"{type(value).__name__} {value!r}.")
-    return bool(value)
-
-
-def _check_dtype(dtype, where: str) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{where}: expected dtype to be np.float64 or np.float32, got "
-                        f"{dtype!r}.") from None
-    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
-        raise TypeError(f"{where}: expected dtype to be np.float64 or np.float32, got {dt}.")
-    return dt
-
-
 def _check_normalized_shape(shape, where: str) -> tuple:
     """An int d becomes (d,); a tuple or list must hold positive ints."""
     if isinstance(shape, (tuple, list)):
@@ -224,10 +206,10 @@ class BatchNorm1d(Module):
         if momentum is not None:
             momentum = check_probability(momentum, where, "momentum", upper_inclusive=True)
         self.momentum = momentum
-        self.affine = _check_bool(affine, where, "affine")
-        self.track_running_stats = _check_bool(track_running_stats, where,
+        self.affine = check_bool(affine, where, "affine")
+        self.track_running_stats = check_bool(track_running_stats, where,
                                                "track_running_stats")
-        dtype = _check_dtype(dtype, where)
+        dtype = check_dtype(dtype, where)
         C = self.num_features
         if self.affine:
             self.weight = Parameter(np.ones(C, dtype=dtype))
@@ -267,7 +249,18 @@ class BatchNorm1d(Module):
         return self._ones @ a
 
     def forward(self, x):
-        """Normalise ``x`` of shape (m, C) or (m, C, L); returns an array of the same shape."""
+        """y = gamma z_hat + beta, each feature standardised over the batch.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, C) or (m, C, L)
+            z; for (m, C, L) the m L positions of a channel share its statistics.
+
+        Returns
+        -------
+        ndarray of the same shape
+            y.
+        """
         x = as_array(x, self, dtype=self.dtype)
         if x.ndim not in (2, 3):
             check_ndim(x, (2, 3), self, hint="BatchNorm1d takes (batch, features) or "
@@ -314,7 +307,18 @@ class BatchNorm1d(Module):
         return y
 
     def backward(self, grad_out):
-        """Return dL/dx and add dL/dgamma, dL/dbeta into ``weight.grad`` and ``bias.grad``."""
+        """Add dL/dgamma, dL/dbeta into ``weight.grad``, ``bias.grad``; return dL/dz.
+
+        Parameters
+        ----------
+        grad_out : ndarray of the output's shape, (m, C) or (m, C, L)
+            delta = dL/dy.
+
+        Returns
+        -------
+        ndarray of the input's shape, (m, C) or (m, C, L)
+            dL/dz (see Notes).
+        """
         self._cached(self._x_hat, "normalised input")
         shape = self._input_shape
         delta = self._check_grad_out(grad_out, shape, self.dtype)
@@ -418,9 +422,9 @@ class LayerNorm(Module):
         where = "LayerNorm"
         self.normalized_shape = _check_normalized_shape(normalized_shape, where)
         self.eps = check_positive(eps, where, "eps")
-        self.elementwise_affine = _check_bool(elementwise_affine, where, "elementwise_affine")
-        bias = _check_bool(bias, where, "bias")
-        dtype = _check_dtype(dtype, where)
+        self.elementwise_affine = check_bool(elementwise_affine, where, "elementwise_affine")
+        bias = check_bool(bias, where, "bias")
+        dtype = check_dtype(dtype, where)
         shape = self.normalized_shape
         self.weight = Parameter(np.ones(shape, dtype=dtype)) if self.elementwise_affine else None
         self.bias = (Parameter(np.zeros(shape, dtype=dtype))
@@ -436,7 +440,16 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
     def forward(self, x):
-        """Normalise ``x`` of shape ``(..., *normalized_shape)`` over its trailing dimensions."""
+        """y = gamma z_hat + beta, each example standardised over its trailing dimensions.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, *normalized_shape), e.g. (m, d)
+
+        Returns
+        -------
+        ndarray of the same shape
+        """
         x = as_array(x, self, dtype=self.dtype)
         _check_trailing_shape(x, self.normalized_shape, self)
         axes, n = self._axes, self._n
@@ -456,7 +469,18 @@ class LayerNorm(Module):
         return y
 
     def backward(self, grad_out):
-        """Return dL/dx and add dL/dgamma, dL/dbeta into the parameters' ``grad``."""
+        """Add dL/dgamma, dL/dbeta into the parameters' ``grad``; return dL/dx.
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, *normalized_shape)
+            delta = dL/dy.
+
+        Returns
+        -------
+        ndarray of shape (m, *normalized_shape)
+            dL/dx.
+        """
         x_hat = self._cached(self._x_hat, "normalised input")
         delta = self._check_grad_out(grad_out, x_hat.shape, self.dtype)
         batch_axes = tuple(range(x_hat.ndim - len(self.normalized_shape)))
@@ -533,14 +557,14 @@ class RMSNorm(Module):
         super().__init__()
         where = "RMSNorm"
         self.normalized_shape = _check_normalized_shape(normalized_shape, where)
-        dtype = _check_dtype(dtype, where)
+        dtype = check_dtype(dtype, where)
         if eps is None:
             eps = float(np.finfo(dtype).eps)
         eps = check_finite_scalar(eps, where, "eps")
         if eps < 0:
             raise ValueError(f"{where}: expected eps >= 0, got {eps}.")
         self.eps = eps
-        self.elementwise_affine = _check_bool(elementwise_affine, where, "elementwise_affine")
+        self.elementwise_affine = check_bool(elementwise_affine, where, "elementwise_affine")
         self.weight = (Parameter(np.ones(self.normalized_shape, dtype=dtype))
                        if self.elementwise_affine else None)
         self.dtype = dtype
@@ -554,7 +578,16 @@ class RMSNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}")
 
     def forward(self, x):
-        """Normalise ``x`` of shape ``(..., *normalized_shape)`` by its root mean square."""
+        """y = gamma x / rms(x), per example over its trailing dimensions.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, *normalized_shape), e.g. (m, d)
+
+        Returns
+        -------
+        ndarray of the same shape
+        """
         x = as_array(x, self, dtype=self.dtype)
         _check_trailing_shape(x, self.normalized_shape, self)
         mean_sq = np.square(x).sum(axis=self._axes, keepdims=True)
@@ -567,7 +600,18 @@ class RMSNorm(Module):
         return x_hat * self.weight.data
 
     def backward(self, grad_out):
-        """Return dL/dx and add dL/dgamma into ``weight.grad``."""
+        """Add dL/dgamma into ``weight.grad``; return dL/dx.
+
+        Parameters
+        ----------
+        grad_out : ndarray of shape (m, *normalized_shape)
+            delta = dL/dy.
+
+        Returns
+        -------
+        ndarray of shape (m, *normalized_shape)
+            dL/dx.
+        """
         x_hat = self._cached(self._x_hat, "normalised input")
         delta = self._check_grad_out(grad_out, x_hat.shape, self.dtype)
         if self.weight is None:
@@ -609,7 +653,17 @@ class _PerExampleGroupNorm(Module):
         return self._channels // self._groups * math.prod(shape[2:])
 
     def forward(self, x):
-        """Normalise ``x`` of shape (m, C, ...) per example and group; same shape out."""
+        """y = gamma_c z_hat + beta_c, standardised per example and group of channels.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, C) or (m, C, L, ...)
+            Channels on axis 1.
+
+        Returns
+        -------
+        ndarray of the same shape
+        """
         x = as_array(x, self, dtype=self.dtype)
         self._check_input(x)
         m, G = x.shape[0], self._groups
@@ -632,7 +686,18 @@ class _PerExampleGroupNorm(Module):
         return y
 
     def backward(self, grad_out):
-        """Return dL/dx and add dL/dgamma, dL/dbeta into the parameters' ``grad``."""
+        """Add dL/dgamma, dL/dbeta into the parameters' ``grad``; return dL/dx.
+
+        Parameters
+        ----------
+        grad_out : ndarray of the input's shape, (m, C) or (m, C, L, ...)
+            delta = dL/dy.
+
+        Returns
+        -------
+        ndarray of the input's shape
+            dL/dx.
+        """
         x_hat = self._cached(self._x_hat, "normalised input")
         delta = self._check_grad_out(grad_out, x_hat.shape, self.dtype)
         if self.weight is None:
@@ -718,9 +783,9 @@ class GroupNorm(_PerExampleGroupNorm):
                              f"got num_channels={self.num_channels} and "
                              f"num_groups={self.num_groups}.")
         self.eps = check_positive(eps, where, "eps")
-        self.affine = _check_bool(affine, where, "affine")
+        self.affine = check_bool(affine, where, "affine")
         self._groups, self._channels = self.num_groups, self.num_channels
-        self._init_affine(self.affine, _check_dtype(dtype, where))
+        self._init_affine(self.affine, check_dtype(dtype, where))
 
     def extra_repr(self) -> str:
         return (f"num_groups={self.num_groups}, num_channels={self.num_channels}, "
@@ -790,9 +855,9 @@ class InstanceNorm1d(_PerExampleGroupNorm):
         where = "InstanceNorm1d"
         self.num_features = check_int(num_features, where, "num_features", minimum=1)
         self.eps = check_positive(eps, where, "eps")
-        self.affine = _check_bool(affine, where, "affine")
+        self.affine = check_bool(affine, where, "affine")
         self._groups = self._channels = self.num_features
-        self._init_affine(self.affine, _check_dtype(dtype, where))
+        self._init_affine(self.affine, check_dtype(dtype, where))
 
     def extra_repr(self) -> str:
         return f"num_features={self.num_features}, eps={self.eps}, affine={self.affine}"

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._checks import (as_array, check_int, check_nonnegative, check_positive,
+from ._checks import (as_array, check_bool, check_int, check_nonnegative, check_positive,
                       check_probability)
 from .core import Module, Parameter
 
@@ -84,13 +84,6 @@ def _parameter_list(params, where: str, *, for_clipping: bool = False) -> list:
                              f"one at position {j}; pass each parameter once (otherwise it "
                              f"would be updated twice per step).")
     return items
-
-
-def _check_bool(value, where: str, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{where}: expected {name} to be True or False, got "
-                        f"{type(value).__name__} {value!r}.")
-    return bool(value)
 
 
 def _check_betas(betas, where: str) -> tuple:
@@ -386,7 +379,7 @@ class SGD(Optimizer):
         out = {"momentum": check_nonnegative(values["momentum"], where, "momentum"),
                "dampening": check_probability(values["dampening"], where, "dampening",
                                               upper_inclusive=True),
-               "nesterov": _check_bool(values["nesterov"], where, "nesterov"),
+               "nesterov": check_bool(values["nesterov"], where, "nesterov"),
                "weight_decay": check_nonnegative(values["weight_decay"], where, "weight_decay")}
         if out["nesterov"] and (out["momentum"] == 0 or out["dampening"] != 0):
             raise ValueError(f"{where}: nesterov=True needs momentum > 0 and dampening = 0 "
@@ -499,7 +492,7 @@ class RMSprop(Optimizer):
                 "eps": check_nonnegative(values["eps"], where, "eps"),
                 "momentum": check_nonnegative(values["momentum"], where, "momentum"),
                 "weight_decay": check_nonnegative(values["weight_decay"], where, "weight_decay"),
-                "centered": _check_bool(values["centered"], where, "centered")}
+                "centered": check_bool(values["centered"], where, "centered")}
 
     def step(self) -> None:
         """Update every parameter once (see Notes of :class:`RMSprop`)."""
@@ -626,7 +619,7 @@ class Adam(Optimizer):
         return {"betas": _check_betas(values["betas"], where),
                 "eps": check_nonnegative(values["eps"], where, "eps"),
                 "weight_decay": check_nonnegative(values["weight_decay"], where, "weight_decay"),
-                "amsgrad": _check_bool(values["amsgrad"], where, "amsgrad")}
+                "amsgrad": check_bool(values["amsgrad"], where, "amsgrad")}
 
     def step(self) -> None:
         """Update every parameter once (see Notes of :class:`Adam` / :class:`AdamW`)."""
@@ -822,7 +815,7 @@ def clip_grad_norm_(params, max_norm, norm_type=2.0, error_if_nonfinite=False) -
     params = _parameter_list(params, where, for_clipping=True)
     max_norm = check_positive(max_norm, where, "max_norm")
     p_norm = _check_norm_type(norm_type, where)
-    error_if_nonfinite = _check_bool(error_if_nonfinite, where, "error_if_nonfinite")
+    error_if_nonfinite = check_bool(error_if_nonfinite, where, "error_if_nonfinite")
     grads = [p.grad for p in params if p.grad.size]
     if not grads:
         return 0.0

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import (as_array, check_features, check_finite_scalar, check_int, check_ndim,
-                      check_positive, make_rng)
+from ._checks import (as_array, check_bool, check_features, check_finite_scalar, check_int,
+                      check_ndim, check_positive, make_rng)
 
 __all__ = ["Perceptron", "PerceptronHistory", "Mistake", "margin", "radius",
            "novikoff_bound"]
@@ -259,9 +259,7 @@ class Perceptron:
         m = X.shape[0]
         s = _signs(y, m, where, self.labels)
         epochs = check_int(epochs, where, "epochs", minimum=1)
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"{where}: expected shuffle to be a bool, got "
-                            f"{type(shuffle).__name__} {shuffle!r}.")
+        shuffle = check_bool(shuffle, where, "shuffle")
         rng = make_rng(rng, where) if shuffle else None
 
         w, b, lr = np.zeros(self.n_features), 0.0, self.lr

@@ -19,10 +19,13 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap, Normalize, to_rgb
 
-from ._checks import as_array, check_int
+from ._checks import as_array, check_int, check_module
 from .core import Module
-from .train import (History, _named_layers, _labels_from_targets, layer_grad_norms,
-                    layer_outputs, predict_proba)
+from .dropout import Dropout
+from .layers import Flatten, Identity
+from .probes import gradient_norms as layer_grad_norms
+from .probes import layer_outputs, named_layers
+from .train import History, _labels_from_targets, predict_proba
 
 __all__ = [
     "COLORS",
@@ -415,7 +418,12 @@ def _accuracy_curves(h, ax):
 # --------------------------------------------------------------------------------------------
 # inside the network
 # --------------------------------------------------------------------------------------------
-_NOT_ACTIVATIONS = ("Dropout", "Identity", "Flatten")
+def _is_activation(layer):
+    """An activation layer: its class says so (``is_activation``), or, for a layer class
+    that does not (such as a reader's own step function), it has no parameters and is not
+    one of nnlib's layers that only pass values on (Dropout, Identity, Flatten)."""
+    return layer.is_activation or (not layer.parameters()
+                                   and not isinstance(layer, (Dropout, Identity, Flatten)))
 
 
 def activation_histograms(model, X, ax=None, layers=None, bins=40, title=None, max_panels=8):
@@ -429,10 +437,11 @@ def activation_histograms(model, X, ax=None, layers=None, bins=40, title=None, m
         None: a new figure with one panel per layer. One Axes: every histogram on it, as
         outlines. A sequence: one Axes per histogram.
     layers : sequence of str or int, optional
-        Which layer outputs: keys such as ``"1:ReLU"`` (see :func:`nnlib.train.layer_outputs`)
-        or positions in data-flow order. By default the activation layers (layers without
-        parameters), or every layer if there are none; at most ``max_panels`` of them, evenly
-        spaced through the depth.
+        Which layer outputs: keys such as ``"1:ReLU"`` (see :func:`nnlib.probes.layer_outputs`)
+        or positions in data-flow order. By default the activation layers (``is_activation``,
+        or any other layer without parameters except Dropout, Identity and Flatten), or every
+        layer if there are none; at most ``max_panels`` of them, evenly spaced through the
+        depth.
     bins : int
     title : str, optional
         Figure title (when the function makes the figure).
@@ -459,16 +468,14 @@ def activation_histograms(model, X, ax=None, layers=None, bins=40, title=None, m
     >>> plt.close(axes[0].figure)
     """
     where = "activation_histograms"
-    if not isinstance(model, Module):
-        raise TypeError(f"{where}: expected an nnlib Module, got {type(model).__name__}.")
+    check_module(model, where)
     bins = check_int(bins, where, "bins", minimum=1)
     max_panels = check_int(max_panels, where, "max_panels", minimum=1)
     outputs = layer_outputs(model, X)
     keys = list(outputs)
     if layers is None:
-        modules = dict(_named_layers(model))
-        chosen = [k for k in keys if not modules[k].parameters()
-                  and not any(k.endswith(":" + n) for n in _NOT_ACTIVATIONS)] or keys
+        modules = dict(named_layers(model))
+        chosen = [k for k in keys if _is_activation(modules[k])] or keys
         if len(chosen) > max_panels:
             picks = np.unique(np.round(np.linspace(0, len(chosen) - 1, max_panels)).astype(int))
             chosen = [chosen[i] for i in picks]
@@ -646,7 +653,7 @@ def _architecture(model_or_sizes, where):
     """Layer sizes, a label per layer and the weight matrices (None for plain sizes)."""
     if isinstance(model_or_sizes, Module):
         sizes, acts, weights = [], [], []
-        for _, layer in _named_layers(model_or_sizes):
+        for _, layer in named_layers(model_or_sizes):
             if _has_matrix_weight(layer):
                 W = layer.weight.data
                 if not sizes:
@@ -654,8 +661,7 @@ def _architecture(model_or_sizes, where):
                 sizes.append(W.shape[0])
                 weights.append(W)
                 acts.append("")
-            elif sizes and not layer.parameters() and not acts[-1] \
-                    and type(layer).__name__ not in _NOT_ACTIVATIONS:
+            elif sizes and not acts[-1] and _is_activation(layer):
                 acts[-1] = type(layer).__name__
         if not weights:
             raise ValueError(f"{where}: the model has no layer with a 2-D weight (such as "
@@ -692,7 +698,7 @@ def _forward_activations(model, x, where):
     outputs = layer_outputs(model, x)
     acts = [x[0]]
     seen_linear = False
-    for (_, layer), a in zip(_named_layers(model), outputs.values(), strict=True):
+    for (_, layer), a in zip(named_layers(model), outputs.values(), strict=True):
         a = np.asarray(a)[0].ravel()
         if _has_matrix_weight(layer):
             acts.append(a)

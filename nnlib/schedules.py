@@ -27,7 +27,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._checks import check_finite_scalar, check_int, check_nonnegative, check_positive
+from ._checks import (check_bool, check_choice, check_finite_scalar, check_int,
+                      check_nonnegative, check_positive)
 from .core import Parameter
 from .optim import SGD, Optimizer
 
@@ -41,13 +42,6 @@ def _check_in_unit_interval(value, where: str, name: str, upper_inclusive: bool 
     if not (0.0 < value <= 1.0 if upper_inclusive else 0.0 < value < 1.0):
         interval = "(0, 1]" if upper_inclusive else "(0, 1)"
         raise ValueError(f"{where}: expected {name} in {interval}, got {value}.")
-    return value
-
-
-def _check_choice(value, choices: tuple, where: str, name: str) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{where}: expected {name} to be one of {list(choices)}, got "
-                         f"{value!r}.")
     return value
 
 
@@ -532,13 +526,10 @@ class OneCycleLR(Schedule):
         self.max_lr = check_positive(max_lr, where, "max_lr")
         self.total_steps = check_int(total_steps, where, "total_steps", minimum=1)
         self.pct_start = _check_in_unit_interval(pct_start, where, "pct_start")
-        self.anneal = _check_choice(anneal, ("cos", "linear"), where, "anneal")
+        self.anneal = check_choice(anneal, ("cos", "linear"), where, "anneal")
         self.div_factor = check_positive(div_factor, where, "div_factor")
         self.final_div_factor = check_positive(final_div_factor, where, "final_div_factor")
-        if not isinstance(three_phase, (bool, np.bool_)):
-            raise TypeError(f"{where}: expected three_phase to be True or False, got "
-                            f"{type(three_phase).__name__} {three_phase!r}.")
-        self.three_phase = bool(three_phase)
+        self.three_phase = check_bool(three_phase, where, "three_phase")
         self._phases = self._make_phases()
         super().__init__(optimizer)
         self._set_step(0)
@@ -673,11 +664,11 @@ class ReduceLROnPlateau(Schedule):
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):
         where = "ReduceLROnPlateau"
-        self.mode = _check_choice(mode, ("min", "max"), where, "mode")
+        self.mode = check_choice(mode, ("min", "max"), where, "mode")
         self.factor = _check_in_unit_interval(factor, where, "factor")
         self.patience = check_int(patience, where, "patience", minimum=0)
         self.threshold = check_nonnegative(threshold, where, "threshold")
-        self.threshold_mode = _check_choice(threshold_mode, ("rel", "abs"), where,
+        self.threshold_mode = check_choice(threshold_mode, ("rel", "abs"), where,
                                             "threshold_mode")
         self.cooldown = check_int(cooldown, where, "cooldown", minimum=0)
         self.min_lr = check_nonnegative(min_lr, where, "min_lr")

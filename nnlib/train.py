@@ -1,12 +1,13 @@
-"""Training: the minibatch loop, its record (History) and the per-layer diagnostics.
+"""Training: the minibatch loop, its record (History) and the per-epoch measurements.
 
-:func:`fit` is the loop the chapters write by hand first (Chapters 2 and 9): shuffle, cut the
-data into minibatches, and for each one run forward, loss, backward and an optimiser step.
-What it adds is bookkeeping: per-epoch losses and accuracies, a validation pass, learning-rate
-schedules, callbacks such as :class:`EarlyStopping`, a progress bar, and the diagnostics of
-Chapter 16 (per-layer gradient norms, activation statistics, dead and saturated units, the
-update-to-weight ratio), measured once per epoch on a fixed probe batch so that they cost
-little.
+:func:`train_epoch` is the loop the chapters write by hand (Chapters 2 and 9): for each
+minibatch, forward, loss, zero the gradients, backward, step. :func:`fit` runs it once per
+epoch and adds the bookkeeping around it, each piece a small function of its own:
+per-epoch losses and accuracies, a validation pass, learning-rate schedules, callbacks such
+as :class:`EarlyStopping`, a progress bar, and the diagnostics of Chapter 16 (per-layer
+gradient norms, activation statistics, dead and saturated units, the update-to-weight
+ratio), measured by :mod:`nnlib.probes` once per epoch on a fixed probe batch so that they
+cost little.
 
 The inner loop is kept to the four steps and nothing else, because the book's slider
 experiments retrain networks while the reader waits.
@@ -14,24 +15,31 @@ experiments retrain networks while the reader waits.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_array, check_finite_scalar, check_int, check_nonnegative, make_rng
-from .core import Module, Parameter, Sequential
+from . import probes
+from ._checks import (as_array, check_bool, check_choice, check_finite_scalar, check_int,
+                      check_module, check_nonnegative, make_rng)
+from .core import Sequential
+from .layers import Sigmoid, Tanh
+# layer_outputs and layer_grad_norms lived here before nnlib.probes; they stay importable
+from .probes import layer_grad_norms, layer_outputs  # noqa: F401
 
 __all__ = [
     "iterate_minibatches",
     "accuracy",
     "predict_proba",
-    "layer_outputs",
-    "layer_grad_norms",
     "History",
     "Callback",
     "EarlyStopping",
+    "EpochResult",
+    "train_epoch",
     "fit",
     "SIGMOID_SATURATION",
     "TANH_SATURATION",
@@ -40,23 +48,14 @@ __all__ = [
 ]
 
 #: A sigmoid unit counts as saturated when a < SIGMOID_SATURATION or a > 1 - SIGMOID_SATURATION;
-#: there sigma'(z) = a (1 - a) < 0.0099, under 4 % of its maximum 1/4.
-SIGMOID_SATURATION = 0.01
+#: there sigma'(z) = a (1 - a) < 0.0099, under 4 % of its maximum 1/4. The value is the class's
+#: own, ``Sigmoid.saturated_outside``, which nnlib.probes reads.
+SIGMOID_SATURATION = Sigmoid.saturated_outside[0]
 #: A tanh unit counts as saturated when ``|a| > TANH_SATURATION``; there tanh'(z) = 1 - a^2 < 0.02,
-#: under 2 % of its maximum 1.
-TANH_SATURATION = 0.99
+#: under 2 % of its maximum 1 (``Tanh.saturated_outside``).
+TANH_SATURATION = Tanh.saturated_outside[1]
 #: Number of training examples in the fixed probe batch used for the per-epoch diagnostics.
 PROBE_SIZE = 256
-
-# Losses whose targets are classes, so that accuracy makes sense. The value says how to turn a
-# network output into a class: "argmax" over (m, C) logits, or a threshold on one output column.
-_CLASSIFICATION_LOSSES = {
-    "CrossEntropyLoss": "argmax",
-    "NLLLoss": "argmax",
-    "BCEWithLogitsLoss": 0.0,  # logits: class 1 when z > 0
-    "FocalLoss": 0.0,          # on logits too
-    "BCELoss": 0.5,            # probabilities: class 1 when p > 0.5
-}
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,10 +145,9 @@ def iterate_minibatches(X, y, batch_size, shuffle=True, rng=None):
     where = "iterate_minibatches"
     X, y = _check_pair(X, y, where)
     batch_size = check_int(batch_size, where, "batch_size", minimum=1)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"{where}: expected shuffle to be True or False, got {shuffle!r}.")
+    shuffle = check_bool(shuffle, where, "shuffle")
     rng = make_rng(rng, where) if shuffle else None
-    return _batches((X, y), batch_size, bool(shuffle), rng)
+    return _batches((X, y), batch_size, shuffle, rng)
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,37 +241,13 @@ def accuracy(output, y, *, threshold=0.5):
         pred = (out.reshape(len(out)) > threshold).astype(np.int64)
     return float(np.mean(pred == labels))
 
-
-def _module_modes(model):
-    """The ``training`` flag of the model and every sub-module, to restore later."""
-    modes = [(model, model.training)]
-    for child in model.children():
-        modes.extend(_module_modes(child))
-    return modes
-
-
-def _restore_modes(modes):
-    for module, training in modes:
-        module.training = training
-
-
 def _forward_eval(model, X, batch_size=None):
     """model(X) in evaluation mode, in chunks of ``batch_size`` rows, modes restored after."""
-    modes = _module_modes(model)
-    model.eval()
-    try:
+    with probes._mode(model, False):
         if batch_size is None or batch_size >= len(X):
             return model.forward(X)
         return np.concatenate([model.forward(X[i:i + batch_size])
                                for i in range(0, len(X), batch_size)])
-    finally:
-        _restore_modes(modes)
-
-
-def _check_model(model, where):
-    if not isinstance(model, Module):
-        raise TypeError(f"{where}: expected the model to be an nnlib Module (for example a "
-                        f"Sequential), got {type(model).__name__}.")
 
 
 def predict_proba(model, X, batch_size=None):
@@ -317,7 +291,7 @@ def predict_proba(model, X, batch_size=None):
     from .functional import sigmoid, softmax
 
     where = "predict_proba"
-    _check_model(model, where)
+    check_module(model, where)
     X = as_array(X, where, name="X")
     if batch_size is not None:
         batch_size = check_int(batch_size, where, "batch_size", minimum=1)
@@ -328,183 +302,16 @@ def predict_proba(model, X, batch_size=None):
 
 
 # --------------------------------------------------------------------------------------------
-# looking inside a network: per-layer outputs and gradients
-# --------------------------------------------------------------------------------------------
-def _named_layers(model, prefix=""):
-    """``(key, module)`` for each layer in data-flow order, nested Sequentials flattened.
-
-    The key is ``"<dotted path>:<ClassName>"``, e.g. ``"0:Linear"`` for ``model[0]``; the
-    path matches the prefix of that layer's entries in ``named_parameters()``. A model that
-    is not a Sequential (or overrides its forward) counts as one layer.
-    """
-    if isinstance(model, Sequential) and type(model).forward is Sequential.forward:
-        layers = []
-        for name, child in model.named_children():
-            layers.extend(_named_layers(child, f"{prefix}{name}."))
-        return layers
-    path = prefix[:-1] if prefix else "model"
-    return [(f"{path}:{type(model).__name__}", model)]
-
-
-def _is_a(module, class_name):
-    return any(cls.__name__ == class_name for cls in type(module).__mro__)
-
-
-def _direct_parameters(module):
-    """The parameters a layer's diagnostics measure: its ``weight`` if it has one, otherwise
-    all its parameters (e.g. those inside a Residual block)."""
-    weight = getattr(module, "weight", None)
-    if isinstance(weight, Parameter):
-        return [weight]
-    return module.parameters()
-
-
-def _record_forward(layers, X):
-    """Run ``X`` through ``layers`` one at a time; return the output of each layer."""
-    outputs = []
-    a = X
-    for _, layer in layers:
-        a = layer.forward(a)
-        outputs.append(a)
-    return outputs
-
-
-def layer_outputs(model, X, *, training=False):
-    """The output of every layer for the inputs ``X``: what the network computes inside.
-
-    Parameters
-    ----------
-    model : Module
-        Usually a Sequential; nested Sequentials are walked into. Any other Module counts as
-        a single layer.
-    X : array_like of shape (m, d)
-    training : bool
-        Run in training mode (dropout active, batch statistics, and batch norm's running
-        statistics updated); the default is evaluation mode. Every sub-module's mode is
-        restored afterwards.
-
-    Returns
-    -------
-    dict
-        ``{key: a}`` in data-flow order, with keys such as ``"0:Linear"`` (the layer's index
-        path and class) and ``a`` the layer's output of shape (m, n_l).
-
-    See Also
-    --------
-    Chapter 4 (Forward propagation); Chapter 11 (Initialisation) plots these statistics.
-
-    Examples
-    --------
-    >>> from nnlib.layers import mlp
-    >>> net = mlp([2, 3, 1], "relu", rng=0)
-    >>> {k: v.shape for k, v in layer_outputs(net, np.ones((4, 2))).items()}
-    {'0:Linear': (4, 3), '1:ReLU': (4, 3), '2:Linear': (4, 1)}
-    """
-    where = "layer_outputs"
-    _check_model(model, where)
-    X = as_array(X, where, name="X")
-    layers = _named_layers(model)
-    modes = _module_modes(model)
-    model.train(bool(training))
-    try:
-        outputs = _record_forward(layers, X)
-    finally:
-        _restore_modes(modes)
-    return {key: a for (key, _), a in zip(layers, outputs, strict=True)}
-
-
-def _grad_norms(layers):
-    """||dL/dW|| of every layer with parameters (its weight, or all its parameters)."""
-    norms = {}
-    for key, layer in layers:
-        params = _direct_parameters(layer)
-        if params:
-            norms[key] = math.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in params))
-    return norms
-
-
-def _with_saved_grads(model, body):
-    """Run ``body()`` and put every parameter's ``grad`` back the way it was."""
-    saved = [(p, p.grad.copy()) for p in model.parameters()]
-    try:
-        return body()
-    finally:
-        for p, g in saved:
-            np.copyto(p.grad, g)
-
-
-def _backward(model, grad):
-    if isinstance(model, Sequential):
-        return model.backward(grad, input_grad=False)
-    return model.backward(grad)
-
-
-def layer_grad_norms(model, X, y, loss_fn, *, training=False):
-    """The norm of dL/dW for every layer with parameters, from one forward and backward pass.
-
-    Parameters
-    ----------
-    model : Module
-    X : array_like of shape (m, d)
-    y : array_like
-        Targets for ``loss_fn``; labels of shape (m,) are reshaped to (m, 1) for a model
-        with one output column, as in :func:`fit`.
-    loss_fn : loss object
-        Called as ``loss_fn(output, y)``, then ``loss_fn.backward()``.
-    training : bool
-        Run in training mode (which also updates batch norm's running statistics); the
-        default is evaluation mode (deterministic: no dropout, no change to any state).
-        Modes and every parameter's ``grad`` are restored afterwards, so calling this does
-        not disturb training.
-
-    Returns
-    -------
-    dict
-        ``{key: ||dL/dW||}`` in data-flow order (Frobenius norm of the weight's gradient, or
-        of all the layer's parameters when it has no ``weight``).
-
-    See Also
-    --------
-    Chapter 10 (Vanishing and exploding gradients) plots these against depth.
-
-    Examples
-    --------
-    >>> from nnlib.layers import mlp
-    >>> from nnlib.losses import MSELoss
-    >>> net = mlp([2, 4, 1], "tanh", rng=0)
-    >>> norms = layer_grad_norms(net, np.ones((3, 2)), np.zeros((3, 1)), MSELoss())
-    >>> list(norms)
-    ['0:Linear', '2:Linear']
-    """
-    where = "layer_grad_norms"
-    _check_model(model, where)
-    X = as_array(X, where, name="X")
-    layers = _named_layers(model)
-    modes = _module_modes(model)
-
-    def body():
-        model.train(bool(training))
-        model.zero_grad()
-        out = _record_forward(layers, X)[-1]
-        target = _match_target(np.asarray(y), _classification_rule(loss_fn), out, out.dtype)
-        loss_fn(out, target)
-        _backward(model, loss_fn.backward())
-        return _grad_norms(layers)
-
-    try:
-        return _with_saved_grads(model, body)
-    finally:
-        _restore_modes(modes)
-
-
-# --------------------------------------------------------------------------------------------
 # the record of a training run
 # --------------------------------------------------------------------------------------------
 class History:
     """Everything :func:`fit` measured, epoch by epoch.
 
     Epochs are numbered from 1: entry ``i`` of each list belongs to epoch ``i + 1``, after
-    which the weights have seen the training set ``i + 1`` times.
+    which the weights have seen the training set ``i + 1`` times. Keys of the per-layer dicts
+    look like ``"2:Linear"``: the layer's index in the Sequential (a dotted path for nested
+    ones and inside Residual blocks) and its class, as in :mod:`nnlib.probes`, which measures
+    all of them.
 
     Attributes
     ----------
@@ -516,8 +323,9 @@ class History:
         Mean loss per example on the validation set at the end of the epoch, in evaluation
         mode. Empty without validation data.
     train_acc, val_acc : list of float
-        Accuracies, the same way; only for classification losses (CrossEntropyLoss, BCELoss,
-        BCEWithLogitsLoss, FocalLoss), empty otherwise.
+        Accuracies, the same way; only for classification losses (those whose class sets
+        ``class_decision``: CrossEntropyLoss, BCELoss, BCEWithLogitsLoss, FocalLoss), empty
+        otherwise.
     lr : list of float
         The optimiser's learning rate during each epoch.
     grad_norm : dict of str -> list of float
@@ -525,10 +333,12 @@ class History:
     act_mean, act_std : dict of str -> list of float
         Per layer: mean and standard deviation of the layer's output on the probe batch.
     dead_fraction : dict of str -> list of float
-        Per ReLU layer: the fraction of units whose output is 0 for every probe example.
+        Per layer whose units can die (its class sets ``units_can_die``: ReLU): the
+        fraction of units whose output is 0 for every probe example.
     saturated_fraction : dict of str -> list of float
-        Per Sigmoid / Tanh layer: the fraction of outputs (example, unit pairs) near an
-        asymptote: a < 0.01 or a > 0.99 for the sigmoid, ``|a| > 0.99`` for tanh.
+        Per layer that saturates (its class sets ``saturated_outside``: Sigmoid, Tanh): the
+        fraction of outputs (example, unit pairs) near an asymptote: a < 0.01 or a > 0.99
+        for the sigmoid, ``|a| > 0.99`` for tanh.
     update_ratio : dict of str -> list of float
         Per layer with parameters: ||W_after - W_before|| / ||W_before|| over the epoch's
         first optimiser step. Around 1e-3 is healthy (Chapter 16). NaN while W = 0.
@@ -546,9 +356,6 @@ class History:
         Wall-clock time of the run.
     classification : bool
         Whether the loss is a classification loss (so that accuracies were recorded).
-
-    Keys of the per-layer dicts look like ``"2:Linear"``: the layer's index in the Sequential
-    (a dotted path for nested ones) and its class.
     """
 
     _SCALARS = ("train_loss", "val_loss", "train_acc", "val_acc", "lr")
@@ -708,15 +515,9 @@ class EarlyStopping(Callback):
     def __init__(self, patience=10, monitor="val_loss", min_delta=0.0, restore_best=True):
         where = "EarlyStopping"
         self.patience = check_int(patience, where, "patience", minimum=0)
-        if monitor not in self._MONITORS:
-            raise ValueError(f"{where}: expected monitor to be one of {list(self._MONITORS)}, "
-                             f"got {monitor!r}.")
-        self.monitor = monitor
+        self.monitor = check_choice(monitor, self._MONITORS, where, "monitor")
         self.min_delta = check_nonnegative(min_delta, where, "min_delta")
-        if not isinstance(restore_best, (bool, np.bool_)):
-            raise TypeError(f"{where}: expected restore_best to be True or False, got "
-                            f"{restore_best!r}.")
-        self.restore_best = bool(restore_best)
+        self.restore_best = check_bool(restore_best, where, "restore_best")
         self._reset()
 
     def _reset(self):
@@ -771,16 +572,132 @@ class _FunctionCallback(Callback):
 
 
 # --------------------------------------------------------------------------------------------
-# fit
+# one epoch: the training loop
 # --------------------------------------------------------------------------------------------
-def _classification_rule(loss_fn):
-    """'argmax', a threshold for one output column, or None for a regression loss."""
-    for cls in type(loss_fn).__mro__:
-        if cls.__name__ in _CLASSIFICATION_LOSSES:
-            return _CLASSIFICATION_LOSSES[cls.__name__]
-    return None
+@dataclass
+class EpochResult:
+    """What :func:`train_epoch` measured.
+
+    Attributes
+    ----------
+    loss : float
+        The mean loss per example over the epoch's minibatches, each measured just before
+        its step (so while the weights change); NaN if no step was taken.
+    examples : int
+        The number of examples in the minibatches that made a step.
+    steps : int
+        The number of optimiser steps.
+    diverged_at : tuple (int, float) or None
+        ``(minibatch number, loss)`` when a NaN or infinite loss stopped the epoch, before
+        that minibatch's step; None otherwise.
+    """
+
+    loss: float
+    examples: int
+    steps: int
+    diverged_at: tuple | None = None
 
 
+def _check_loss_and_optimizer(loss_fn, optimizer, where):
+    if not callable(loss_fn) or not hasattr(loss_fn, "backward"):
+        raise TypeError(f"{where}: expected loss_fn to be a loss object with __call__ and "
+                        f"backward(), such as MSELoss(), got {type(loss_fn).__name__}.")
+    for method in ("step", "zero_grad"):
+        if not callable(getattr(optimizer, method, None)):
+            raise TypeError(f"{where}: expected an optimiser with step() and zero_grad() "
+                            f"methods, such as SGD(model.parameters(), lr=0.1), got "
+                            f"{type(optimizer).__name__} without {method}().")
+
+
+def _backward_function(model):
+    """``model.backward``; for a Sequential, one that skips dL/dX (X is data, nobody needs
+    its gradient: the first layer saves a matrix product)."""
+    if isinstance(model, Sequential) and type(model).backward is Sequential.backward:
+        return lambda delta: model.backward(delta, input_grad=False)
+    return model.backward
+
+
+def train_epoch(model, loss_fn, optimizer, batches, *, after_step=None) -> EpochResult:
+    """One epoch of minibatch gradient descent: forward, loss, backward and a step per batch.
+
+    Parameters
+    ----------
+    model : Module
+        Switched to training mode first if it is in evaluation mode (``model.train()``); a
+        sub-module put in evaluation mode on purpose inside a model in training mode (a
+        frozen BatchNorm1d, say) stays as it is.
+    loss_fn : loss object
+        ``loss_fn(y_hat, y)`` returns a float and ``loss_fn.backward()`` dL/dy_hat.
+    optimizer : Optimizer
+        Has ``zero_grad()`` and ``step()``; built on ``model.parameters()``.
+    batches : iterable of tuples (X_b, y_b, ...)
+        The minibatches, e.g. ``iterate_minibatches(X, y, 32, rng=rng)``: X_b of shape
+        (b, d) and targets as ``loss_fn`` wants them. More items in a tuple are passed on
+        to ``after_step`` untouched.
+    after_step : callable, optional
+        Called as ``after_step(y_hat, batch)`` after every step, with the minibatch's output
+        (computed before the step) and the tuple itself.
+
+    Returns
+    -------
+    EpochResult
+        The mean loss per example (also for ``reduction="sum"``), the number of examples
+        and steps, and where the loss diverged, if it did.
+
+    Notes
+    -----
+    A NaN or infinite loss ends the epoch at once, before its backward pass and step, so
+    the weights stay finite.
+
+    See Also
+    --------
+    Chapter 9 (Optimisation) writes this loop; :func:`fit` runs it once per epoch.
+
+    Examples
+    --------
+    >>> from nnlib.layers import mlp
+    >>> from nnlib.losses import BCEWithLogitsLoss
+    >>> from nnlib.optim import SGD
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    >>> y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    >>> net = mlp([2, 8, 1], "tanh", rng=0)
+    >>> loss_fn, optimizer = BCEWithLogitsLoss(), SGD(net.parameters(), lr=0.5)
+    >>> first = train_epoch(net, loss_fn, optimizer, iterate_minibatches(X, y, 2, rng=0))
+    >>> first.steps, first.examples
+    (2, 4)
+    >>> for epoch in range(300):
+    ...     last = train_epoch(net, loss_fn, optimizer, [(X, y)])
+    >>> last.loss < first.loss
+    True
+    """
+    check_module(model, "train_epoch")
+    _check_loss_and_optimizer(loss_fn, optimizer, "train_epoch")
+    backward = _backward_function(model)
+    summed = getattr(loss_fn, "reduction", "mean") == "sum"
+    total, examples, steps = 0.0, 0, 0
+    if not model.training:
+        model.train()
+    for batch in batches:
+        X_b, y_b = batch[0], batch[1]
+        y_hat = model(X_b)                  # 1. forward
+        loss = loss_fn(y_hat, y_b)          # 2. the loss
+        if not math.isfinite(loss):         #    (a NaN step would spoil every weight)
+            return EpochResult(total / examples if examples else math.nan, examples, steps,
+                               diverged_at=(steps + 1, loss))
+        optimizer.zero_grad()               # 3. backward, into zeroed gradients
+        backward(loss_fn.backward())        #    (model.backward, without dL/dX for a Sequential)
+        optimizer.step()                    # 4. the update
+        steps += 1
+        examples += len(X_b)
+        total += loss if summed else loss * len(X_b)
+        if after_step is not None:
+            after_step(y_hat, batch)
+    return EpochResult(total / examples if examples else math.nan, examples, steps)
+
+
+# --------------------------------------------------------------------------------------------
+# fit: the pieces around the loop
+# --------------------------------------------------------------------------------------------
 def _count_correct(out, labels, rule):
     """Number of rows of ``out`` whose predicted class equals ``labels`` (fast, unchecked)."""
     if rule == "argmax":
@@ -789,11 +706,138 @@ def _count_correct(out, labels, rule):
 
 
 def _fit_labels(y, rule, where):
-    """Labels for the running accuracy: ints for 'argmax', booleans for a threshold."""
+    """Labels for the accuracies: ints for 'argmax', booleans for a threshold."""
     if rule == "argmax":
         return _labels_from_targets(y, where)
     flat = np.asarray(y).reshape(len(y), -1)[:, 0]
     return flat > 0.5
+
+
+class _Data:
+    """A data set as fit uses it, prepared once: inputs cast to the model's dtype (that of its
+    output), targets shaped like the output, and class labels for the accuracy (or None)."""
+
+    def __init__(self, X, y, loss_fn, first_output, where):
+        self.rule = getattr(loss_fn, "class_decision", None)
+        self.X = X.astype(np.result_type(first_output), copy=False)
+        self.y = probes._targets_like(y, loss_fn, first_output)
+        self.labels = _fit_labels(self.y, self.rule, where) if self.rule is not None else None
+
+    def __len__(self):
+        return len(self.X)
+
+    def batches(self, batch_size, shuffle, rng):
+        """The minibatches (X_b, y_b) or (X_b, y_b, labels_b) of one epoch."""
+        arrays = (self.X, self.y) if self.labels is None else (self.X, self.y, self.labels)
+        if batch_size >= len(self.X):  # full batch: the order does not change the gradient
+            return (arrays,)
+        return _batches(arrays, batch_size, shuffle, rng)
+
+    def probe(self, rng):
+        """A fixed batch of at most PROBE_SIZE examples for the diagnostics."""
+        m = len(self.X)
+        idx = np.arange(m) if m <= PROBE_SIZE else np.sort(rng.choice(m, PROBE_SIZE,
+                                                                      replace=False))
+        return self.X[idx], self.y[idx]
+
+
+def _mean_loss(loss_fn, out, y):
+    """The loss per example, whatever the loss's reduction."""
+    value = loss_fn(out, y)
+    if getattr(loss_fn, "reduction", "mean") == "sum":
+        value = value / len(out)
+    return float(value)
+
+
+def _evaluate(model, loss_fn, data):
+    """Mean loss per example and accuracy (None for regression) of a whole data set, in
+    evaluation mode (the model is back in training mode afterwards)."""
+    model.eval()
+    out = model(data.X)
+    model.train()
+    loss = _mean_loss(loss_fn, out, data.y)
+    if data.labels is None:
+        return loss, None
+    return loss, _count_correct(out, data.labels, data.rule) / len(out)
+
+
+class _AfterStep:
+    """fit's ``after_step``: count the correct predictions of the epoch's minibatches, step
+    a per-minibatch schedule, and measure the update ratio of the epoch's first step."""
+
+    def __init__(self, rule, schedule_step, snapshot):
+        self.rule, self.schedule_step, self.snapshot = rule, schedule_step, snapshot
+        self.new_epoch()
+
+    def new_epoch(self):
+        """Start counting again, and remember the weights before the epoch's first step."""
+        self.correct = 0
+        self.update_ratios = None
+        if self.snapshot is not None:
+            self.snapshot.take()
+
+    def __call__(self, y_hat, batch):
+        if self.rule is not None:
+            self.correct += _count_correct(y_hat, batch[2], self.rule)
+        if self.schedule_step is not None:
+            self.schedule_step()
+        if self.snapshot is not None and self.update_ratios is None:
+            self.update_ratios = self.snapshot.update_ratios()
+
+
+def _record_losses(history, model, loss_fn, train, val, result, after, eval_train):
+    """Append the epoch's training loss and accuracy (the running ones over its minibatches,
+    or with ``eval_train`` the whole set's in evaluation mode) and the validation ones."""
+    if eval_train:
+        loss, acc = _evaluate(model, loss_fn, train)
+    else:
+        loss = result.loss
+        acc = after.correct / result.examples if train.rule is not None else None
+    history.train_loss.append(loss)
+    if acc is not None:
+        history.train_acc.append(acc)
+    if val is not None:
+        loss, acc = _evaluate(model, loss_fn, val)
+        history.val_loss.append(loss)
+        if acc is not None:
+            history.val_acc.append(acc)
+
+
+def _step_schedule(schedule, metric_schedule, history):
+    """The end-of-epoch step; a metric schedule gets the validation (or training) loss."""
+    if metric_schedule:
+        schedule.step((history.val_loss or history.train_loss)[-1])
+    else:
+        schedule.step()
+
+
+def _stop_requested(callbacks, epoch, epochs, history, model):
+    """Run the callbacks' on_epoch_end; True (and the History says why) if one asks to stop
+    before the last epoch."""
+    if not _run_callbacks(callbacks, "on_epoch_end", epoch, history, model) or epoch == epochs:
+        return False
+    history.stopped_early = True
+    names = ", ".join(type(cb).__name__ for cb in callbacks)
+    history.stop_reason = f"stopped after epoch {epoch} by a callback ({names})"
+    return True
+
+
+def _record_diagnostics(history, prober, loss_fn, probe, update_ratios):
+    """Append the Chapter 16 measurements of :mod:`nnlib.probes` on the probe batch (whose
+    targets are already shaped for the loss), made in evaluation mode."""
+    records = prober.run(*probe, loss_fn, match_targets=False, deltas=False)
+    for key, record in records.items():
+        if record.grad_norm is not None:
+            history.grad_norm.setdefault(key, []).append(record.grad_norm)
+        stats = probes._output_stats(record.layer, record.output)
+        history.act_mean.setdefault(key, []).append(stats["mean"])
+        history.act_std.setdefault(key, []).append(stats["std"])
+        if "dead_fraction" in stats:
+            history.dead_fraction.setdefault(key, []).append(stats["dead_fraction"])
+        if "saturated_fraction" in stats:
+            history.saturated_fraction.setdefault(key, []).append(stats["saturated_fraction"])
+    for key, ratio in update_ratios.items():
+        history.update_ratio.setdefault(key, []).append(ratio)
 
 
 def _check_validation(validation, where):
@@ -805,6 +849,21 @@ def _check_validation(validation, where):
                            if isinstance(validation, (tuple, list))
                            else f"{type(validation).__name__}."))
     return _check_pair(*validation, where, x_name="X_val", y_name="y_val")
+
+
+def _check_schedule(schedule, interval, where):
+    """The schedule's step for every minibatch (or None), and whether it needs a metric."""
+    check_choice(interval, ("epoch", "batch"), where, "schedule_interval")
+    if schedule is None:
+        return None, False
+    if not callable(getattr(schedule, "step", None)):
+        raise TypeError(f"{where}: expected schedule to have a step() method, got "
+                        f"{type(schedule).__name__}.")
+    needs_metric = bool(getattr(schedule, "requires_metric", False))
+    if needs_metric and interval == "batch":
+        raise ValueError(f"{where}: {type(schedule).__name__} steps on a metric, which is "
+                         f"measured once per epoch; use schedule_interval='epoch'.")
+    return (schedule.step if interval == "batch" else None), needs_metric
 
 
 def _check_callbacks(callbacks, where):
@@ -825,111 +884,51 @@ def _check_callbacks(callbacks, where):
     return out
 
 
-def _needs_metric(schedule):
-    return bool(getattr(schedule, "requires_metric", False)) or \
-        any(c.__name__ == "ReduceLROnPlateau" for c in type(schedule).__mro__)
+def _run_callbacks(callbacks, hook, *args):
+    """Call ``hook`` on every callback that has it; True if one of them asks to stop."""
+    stop = False
+    for cb in callbacks:
+        if hasattr(cb, hook):
+            stop = bool(getattr(cb, hook)(*args)) or stop
+    return stop
 
 
-def _mean_loss(loss_fn, out, y):
-    """The loss per example, whatever the loss's reduction."""
-    value = loss_fn(out, y)
-    if getattr(loss_fn, "reduction", "mean") == "sum":
-        value = value / len(out)
-    return float(value)
+class _ProgressBar:
+    """A tqdm bar over the epochs with the latest losses, or nothing (``progress=False``)."""
 
+    def __init__(self, enabled, epochs):
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
 
-class _Network:
-    """What fit needs to know about a model, worked out once: its layers in data-flow order,
-    which of them have weights or are ReLU / sigmoid / tanh layers, and every sub-module (to
-    switch between training and evaluation mode by setting flags, without a tree walk)."""
+            self.bar = tqdm(total=epochs, desc="fit", unit="epoch", leave=True)
 
-    def __init__(self, model):
-        self.model = model
-        self.layers = _named_layers(model)
-        self.modules = [module for module, _ in _module_modes(model)]
-        # a module that overrides train() may do more than set the flag: then call it
-        self._plain_modes = all(type(m).train is Module.train for m in self.modules)
-        self.kinds = []
-        for _, layer in self.layers:
-            kind = None
-            for name in ("ReLU", "Sigmoid", "Tanh"):
-                if _is_a(layer, name):
-                    kind = name
-                    break
-            self.kinds.append(kind)
-        self.weights = {key: _direct_parameters(layer) for key, layer in self.layers
-                        if _direct_parameters(layer)}
-        self.parameters = model.parameters()
+    def update(self, history):
+        if self.bar is not None:
+            post = f"loss={history.train_loss[-1]:.4g}"
+            if history.val_loss:
+                post += f", val_loss={history.val_loss[-1]:.4g}"
+            self.bar.set_postfix_str(post, refresh=False)
+            self.bar.update(1)
 
-    def set_training(self, flag):
-        if self._plain_modes:
-            for module in self.modules:
-                module.training = flag
-        else:
-            self.model.train(flag)
+    def __enter__(self):
+        return self
 
-    def snapshot(self):
-        """Copies of each parameterised layer's weight(s), to measure one step's update."""
-        return {key: [p.data.copy() for p in params] for key, params in self.weights.items()}
-
-    def record_update_ratio(self, history, before):
-        """Append ||W_after - W_before|| / ||W_before|| for every layer with weights."""
-        for key, params in self.weights.items():
-            diff = 0.0
-            norm = 0.0
-            for p, w in zip(params, before[key], strict=True):
-                d = (p.data - w).ravel()
-                diff += float(d @ d)
-                norm += float(np.vdot(w, w))
-            ratio = math.sqrt(diff / norm) if norm > 0 else math.nan  # W = 0: undefined
-            history.update_ratio.setdefault(key, []).append(ratio)
-
-    def diagnose(self, history, loss_fn, probe_X, probe_y):
-        """Record activation statistics and gradient norms on the probe batch, in evaluation
-        mode; every parameter's grad is restored afterwards."""
-        saved = [p.grad.copy() for p in self.parameters]
-        self.set_training(False)
-        try:
-            for p in self.parameters:
-                p.grad.fill(0)
-            outputs = _record_forward(self.layers, probe_X)
-            loss_fn(outputs[-1], probe_y)
-            _backward(self.model, loss_fn.backward())
-            for key, params in self.weights.items():
-                norm = math.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in params))
-                history.grad_norm.setdefault(key, []).append(norm)
-        finally:
-            for p, g in zip(self.parameters, saved, strict=True):
-                np.copyto(p.grad, g)
-            self.set_training(True)
-        for (key, _), kind, a in zip(self.layers, self.kinds, outputs, strict=True):
-            flat = np.asarray(a).reshape(len(a), -1)
-            mean = float(flat.mean())
-            centred = (flat - mean).ravel()
-            history.act_mean.setdefault(key, []).append(mean)
-            history.act_std.setdefault(key, []).append(math.sqrt(float(centred @ centred)
-                                                                 / max(centred.size, 1)))
-            if kind == "ReLU":
-                dead = float(np.mean(~np.any(flat > 0, axis=0)))
-                history.dead_fraction.setdefault(key, []).append(dead)
-            elif kind == "Sigmoid":
-                low, high = SIGMOID_SATURATION, 1.0 - SIGMOID_SATURATION
-                sat = np.count_nonzero((flat < low) | (flat > high)) / max(flat.size, 1)
-                history.saturated_fraction.setdefault(key, []).append(float(sat))
-            elif kind == "Tanh":
-                sat = np.count_nonzero(np.abs(flat) > TANH_SATURATION) / max(flat.size, 1)
-                history.saturated_fraction.setdefault(key, []).append(float(sat))
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
 
 
 def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None, schedule=None,
         callbacks=(), rng=None, progress=True, diagnostics=True, shuffle=True,
-        eval_train=False, schedule_interval="epoch", blas_threads="auto") -> History:
+        eval_train=False, schedule_interval="epoch", blas_threads=None) -> History:
     """Train ``model`` with minibatch gradient descent and record what happened.
 
-    For each epoch: shuffle the training set, and for each minibatch (Xb, yb) run
+    For each epoch: shuffle the training set and run :func:`train_epoch`, which for each
+    minibatch (X_b, y_b) does
 
-    1. ``out = model(Xb)`` (training mode),
-    2. ``loss = loss_fn(out, yb)``,
+    1. ``y_hat = model(X_b)`` (training mode),
+    2. ``loss = loss_fn(y_hat, y_b)``,
     3. ``optimizer.zero_grad(); model.backward(loss_fn.backward())``,
     4. ``optimizer.step()``;
 
@@ -980,12 +979,13 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     schedule_interval : {'epoch', 'batch'}
         When to call ``schedule.step()``; 'batch' for schedules counted in optimiser steps,
         such as OneCycleLR's ``total_steps = epochs * ceil(m / batch_size)``.
-    blas_threads : 'auto', int or None
-        Threads the BLAS library may use for the matrix products while training. 'auto'
-        uses one thread when a minibatch's forward pass needs fewer than
+    blas_threads : None, int or 'auto'
+        Threads the BLAS library may use for the matrix products while training. None (the
+        default) leaves the process-wide setting alone. An int sets it for the duration of
+        fit; 'auto' uses one thread when a minibatch's forward pass needs fewer than
         ``SMALL_NETWORK_FLOPS`` floating point operations (thread start-up costs more than it
-        saves on small products) and leaves the setting alone otherwise; None always leaves
-        it alone. The previous setting is restored when fit returns.
+        saves on small products: a small network trains faster on one thread) and leaves
+        the setting alone otherwise. The previous setting is restored when fit returns.
 
     Returns
     -------
@@ -1010,8 +1010,9 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     -----
     Losses are recorded per example (a 'sum'-reduced loss is divided by the batch size).
     The training mode of every sub-module is restored when fit returns, also after an error.
-    The diagnostics run in evaluation mode on a fixed probe batch of up to ``PROBE_SIZE``
-    training examples, and every parameter's ``grad`` is put back afterwards.
+    The diagnostics are those of :mod:`nnlib.probes`, run in evaluation mode on a fixed
+    probe batch of up to ``PROBE_SIZE`` training examples; every parameter's ``grad`` is put
+    back afterwards. Accuracies are recorded when the loss's class sets ``class_decision``.
 
     See Also
     --------
@@ -1032,65 +1033,62 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     """
     where = "fit"
     t_start = time.perf_counter()
-    _check_model(model, where)
-    if not callable(loss_fn) or not hasattr(loss_fn, "backward"):
-        raise TypeError(f"{where}: expected loss_fn to be a loss object with __call__ and "
-                        f"backward(), such as MSELoss(), got {type(loss_fn).__name__}.")
-    for method in ("step", "zero_grad"):
-        if not callable(getattr(optimizer, method, None)):
-            raise TypeError(f"{where}: expected an optimiser with step() and zero_grad() "
-                            f"methods, such as SGD(model.parameters(), lr=0.1), got "
-                            f"{type(optimizer).__name__} without {method}().")
+    check_module(model, where)
+    _check_loss_and_optimizer(loss_fn, optimizer, where)
     X, y = _check_pair(X, y, where)
     epochs = check_int(epochs, where, "epochs", minimum=1)
     batch_size = check_int(batch_size, where, "batch_size", minimum=1)
-    val = _check_validation(validation, where)
-    if schedule is not None and not callable(getattr(schedule, "step", None)):
-        raise TypeError(f"{where}: expected schedule to have a step() method, got "
-                        f"{type(schedule).__name__}.")
-    if schedule_interval not in ("epoch", "batch"):
-        raise ValueError(f"{where}: expected schedule_interval 'epoch' or 'batch', got "
-                         f"{schedule_interval!r}.")
-    metric_schedule = schedule is not None and _needs_metric(schedule)
-    if metric_schedule and schedule_interval == "batch":
-        raise ValueError(f"{where}: {type(schedule).__name__} steps on a metric, which is "
-                         f"measured once per epoch; use schedule_interval='epoch'.")
+    validation = _check_validation(validation, where)
+    schedule_step, metric_schedule = _check_schedule(schedule, schedule_interval, where)
     callbacks = _check_callbacks(callbacks, where)
-    for flag_name, flag in (("progress", progress), ("diagnostics", diagnostics),
-                            ("shuffle", shuffle), ("eval_train", eval_train)):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"{where}: expected {flag_name} to be True or False, got {flag!r}.")
+    progress, diagnostics, shuffle, eval_train = (
+        check_bool(flag, where, name) for flag, name in (
+            (progress, "progress"), (diagnostics, "diagnostics"), (shuffle, "shuffle"),
+            (eval_train, "eval_train")))
     rng = make_rng(rng, where)
+    blas = _blas_limit(blas_threads, model, min(batch_size, len(X)), where)
 
-    modes = _module_modes(model)
-    try:
+    history = History()
+    with probes._mode(model, model.training), blas:  # every mode is restored at the end
         # One small forward pass in evaluation mode checks the input width early and tells
         # the output shape, so that labels (m,) can be matched to a (m, 1) output.
         first = _forward_eval(model, X[:1])
-        rule = _classification_rule(loss_fn)
-        X, y, val = _prepare_data(model, X, y, val, rule, first)
-        history = History()
-        history.classification = rule is not None
-        net = _Network(model)
-        probe = None
-        if diagnostics:
-            idx = np.arange(len(X)) if len(X) <= PROBE_SIZE else \
-                np.sort(rng.choice(len(X), PROBE_SIZE, replace=False))
-            probe = (X[idx], y[idx])
-        labels = _fit_labels(y, rule, where) if rule is not None else None
-        val_labels = _fit_labels(val[1], rule, where) if (rule is not None and val) else None
-        for cb in callbacks:
-            if hasattr(cb, "on_train_begin"):
-                cb.on_train_begin(history, model)
-        with _blas_limit(blas_threads, model, min(batch_size, len(X)), where):
-            _train_loop(net, loss_fn, optimizer, X, y, labels, val, val_labels, rule, epochs,
-                        batch_size, schedule, metric_schedule, schedule_interval == "batch",
-                        callbacks, rng, progress, probe, shuffle, eval_train, history)
-        for cb in callbacks:
-            if hasattr(cb, "on_train_end"):
-                cb.on_train_end(history, model)
-    finally:
-        _restore_modes(modes)
+        model.train()  # every sub-module; train_epoch only switches a model in eval mode
+        train = _Data(X, y, loss_fn, first, where)
+        val = _Data(*validation, loss_fn, first, where) if validation is not None else None
+        history.classification = train.rule is not None
+        probe = train.probe(rng) if diagnostics else None
+        prober = probes._Prober(model) if diagnostics else None
+        snapshot = probes.WeightSnapshot(model) if diagnostics else None
+        after = _AfterStep(train.rule, schedule_step, snapshot)
+        needs_after_step = train.rule is not None or schedule_step is not None or diagnostics
+        _run_callbacks(callbacks, "on_train_begin", history, model)
+        with _ProgressBar(progress, epochs) as bar:
+            for epoch in range(1, epochs + 1):
+                lr = getattr(optimizer, "lr", math.nan)
+                after.new_epoch()
+                result = train_epoch(model, loss_fn, optimizer,
+                                     train.batches(batch_size, shuffle, rng),
+                                     after_step=after if needs_after_step else None)
+                if result.diverged_at is not None:
+                    _report_divergence(history, epoch, *result.diverged_at, optimizer)
+                    break
+                history.lr.append(float(lr))
+                _record_losses(history, model, loss_fn, train, val, result, after, eval_train)
+                if diagnostics:
+                    _record_diagnostics(history, prober, loss_fn, probe, after.update_ratios)
+                if schedule is not None and schedule_step is None:
+                    _step_schedule(schedule, metric_schedule, history)
+                bar.update(history)
+                if _stop_requested(callbacks, epoch, epochs, history, model):
+                    break
+        _run_callbacks(callbacks, "on_train_end", history, model)
+    _finish(history, t_start)
+    return history
+
+
+def _finish(history, t_start):
+    """Fill in the best epoch (unless a callback chose it), the stop reason and the time."""
     if history.best_epoch is None and history.epochs:
         watched = np.asarray(history.val_loss if history.val_loss else history.train_loss)
         if np.any(np.isfinite(watched)):
@@ -1099,21 +1097,20 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation=None,
     if not history.stop_reason:
         history.stop_reason = f"completed {history.epochs} epochs"
     history.seconds = time.perf_counter() - t_start
-    return history
 
 
 #: Below this many floating point operations per minibatch forward pass (2 x weights x batch),
-#: fit runs the matrix products on one BLAS thread (``blas_threads='auto'``).
+#: ``fit(blas_threads='auto')`` runs the matrix products on one BLAS thread.
 SMALL_NETWORK_FLOPS = 5_000_000
 
 
 def _blas_limit(blas_threads, model, batch_size, where):
     """A context manager that limits the BLAS threads as ``fit``'s docstring describes."""
-    import contextlib
-
     if blas_threads is None:
         return contextlib.nullcontext()
-    if blas_threads == "auto":
+    if isinstance(blas_threads, str):
+        check_choice(blas_threads, ("auto",), where, "blas_threads",
+                     hint="Or pass a number of threads, or None to leave BLAS alone.")
         flops = 2 * batch_size * sum(p.size for p in model.parameters())
         if flops >= SMALL_NETWORK_FLOPS:
             return contextlib.nullcontext()
@@ -1122,128 +1119,6 @@ def _blas_limit(blas_threads, model, batch_size, where):
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=blas_threads, user_api="blas")
-
-
-def _match_target(t, rule, output, dtype):
-    """Targets shaped like a one-column output ((m,) -> (m, 1)) and, unless they are class
-    indices for cross-entropy, cast from integers to the float ``dtype``."""
-    if rule != "argmax" and t.dtype.kind in "biuf":
-        if np.ndim(output) == 2 and np.shape(output)[1] == 1 and t.ndim == 1:
-            t = t.reshape(-1, 1)
-        if t.dtype.kind in "biu":
-            t = t.astype(dtype)
-    return t
-
-
-def _prepare_data(model, X, y, val, rule, first_output):
-    """Cast the data once to the parameters' dtype and match target shapes to the output."""
-    params = model.parameters()
-    dtype = params[0].data.dtype if params else X.dtype
-    X = X.astype(dtype, copy=False)
-    y = _match_target(y, rule, first_output, dtype)
-    if val is not None:
-        val = (val[0].astype(dtype, copy=False), _match_target(val[1], rule, first_output, dtype))
-    return X, y, val
-
-
-def _train_loop(net, loss_fn, optimizer, X, y, labels, val, val_labels, rule, epochs,
-                batch_size, schedule, metric_schedule, step_per_batch, callbacks, rng,
-                progress, probe, shuffle, eval_train, history):
-    """The epochs of :func:`fit`; arguments already checked."""
-    model = net.model
-    m = len(X)
-    full_batch = batch_size >= m
-    arrays = (X, y) if labels is None else (X, y, labels)
-    forward = model.forward
-    if isinstance(model, Sequential):
-        def backward(g):
-            model.backward(g, input_grad=False)
-    else:
-        backward = model.backward
-    zero_grad, step = optimizer.zero_grad, optimizer.step
-    summed = getattr(loss_fn, "reduction", "mean") == "sum"
-    schedule_step = schedule.step if (schedule is not None and step_per_batch) else None
-
-    def evaluate(inputs):
-        net.set_training(False)
-        try:
-            return forward(inputs)
-        finally:
-            net.set_training(True)
-
-    epoch_iter = range(1, epochs + 1)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(epoch_iter, desc="fit", unit="epoch", leave=True)
-        epoch_iter = bar
-    net.set_training(True)
-    try:
-        for epoch in epoch_iter:
-            lr = getattr(optimizer, "lr", math.nan)
-            before = net.snapshot() if probe is not None else None
-            total, correct = 0.0, 0
-            batches = (arrays,) if full_batch else _batches(arrays, batch_size, shuffle, rng)
-            # ---- the hot loop: forward, loss, backward, step ----
-            for batch_number, batch in enumerate(batches, start=1):
-                out = forward(batch[0])
-                loss = loss_fn(out, batch[1])
-                if not math.isfinite(loss):
-                    _report_divergence(history, epoch, batch_number, loss, optimizer)
-                    return
-                zero_grad()
-                backward(loss_fn.backward())
-                step()
-                if schedule_step is not None:
-                    schedule_step()
-                total += loss if summed else loss * len(out)
-                if labels is not None:
-                    correct += _count_correct(out, batch[2], rule)
-                if before is not None:
-                    net.record_update_ratio(history, before)
-                    before = None
-
-            # ---- end of epoch: bookkeeping ----
-            history.lr.append(float(lr))
-            if eval_train:
-                out = evaluate(X)
-                history.train_loss.append(_mean_loss(loss_fn, out, y))
-                if labels is not None:
-                    history.train_acc.append(_count_correct(out, labels, rule) / m)
-            else:
-                history.train_loss.append(total / m)
-                if labels is not None:
-                    history.train_acc.append(correct / m)
-            if val is not None:
-                out = evaluate(val[0])
-                history.val_loss.append(_mean_loss(loss_fn, out, val[1]))
-                if val_labels is not None:
-                    history.val_acc.append(_count_correct(out, val_labels, rule) / len(out))
-            if probe is not None:
-                net.diagnose(history, loss_fn, *probe)
-            if schedule is not None and not step_per_batch:
-                if metric_schedule:
-                    schedule.step(history.val_loss[-1] if val is not None
-                                  else history.train_loss[-1])
-                else:
-                    schedule.step()
-            if bar is not None:
-                post = f"loss={history.train_loss[-1]:.4g}"
-                if val is not None:
-                    post += f", val_loss={history.val_loss[-1]:.4g}"
-                bar.set_postfix_str(post, refresh=False)
-            stop = False
-            for cb in callbacks:
-                stop = bool(cb.on_epoch_end(epoch, history, model)) or stop
-            if stop and epoch < epochs:
-                history.stopped_early = True
-                names = ", ".join(type(cb).__name__ for cb in callbacks)
-                history.stop_reason = f"stopped after epoch {epoch} by a callback ({names})"
-                return
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def _report_divergence(history, epoch, batch, loss, optimizer):

@@ -24,6 +24,8 @@ import numpy as np
 import traitlets
 from matplotlib.figure import Figure
 
+from ._checks import check_bool, check_int
+
 __all__ = [
     "float_slider",
     "int_slider",
@@ -138,8 +140,7 @@ def int_slider(value, min, max, step=1, description=""):  # noqa: A002
     """
     where = "int_slider"
     _check_range(where, value, min, max, integer=True)
-    if isinstance(step, (bool, np.bool_)) or not isinstance(step, numbers.Integral) or step < 1:
-        raise ValueError(f"{where}: expected an integer step >= 1, got {step!r}.")
+    step = check_int(step, where, "step", minimum=1)
     return w.IntSlider(value=int(value), min=int(min), max=int(max), step=int(step),
                        description=_check_description(where, description),
                        continuous_update=False, style=_STYLE, layout=_layout())
@@ -172,10 +173,7 @@ def log_slider(value, min, max, description="", steps_per_decade=10):  # noqa: A
     _check_range(where, value, min, max)
     if min <= 0:
         raise ValueError(f"{where}: expected min > 0 for a logarithmic scale, got {min!r}.")
-    if isinstance(steps_per_decade, bool) or not isinstance(steps_per_decade, numbers.Integral) \
-            or steps_per_decade < 1:
-        raise ValueError(f"{where}: expected an integer steps_per_decade >= 1, got "
-                         f"{steps_per_decade!r}.")
+    steps_per_decade = check_int(steps_per_decade, where, "steps_per_decade", minimum=1)
     return w.FloatLogSlider(value=float(value), base=10.0, min=math.log10(min),
                             max=math.log10(max), step=1.0 / steps_per_decade,
                             description=_check_description(where, description),
@@ -246,9 +244,8 @@ def checkbox(value=False, description=""):
     True
     """
     where = "checkbox"
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{where}: expected value to be True or False, got {value!r}.")
-    return w.Checkbox(value=bool(value), description=_check_description(where, description),
+    value = check_bool(value, where, "value")
+    return w.Checkbox(value=value, description=_check_description(where, description),
                       indent=False, style=_STYLE, layout=_layout())
 
 
@@ -306,9 +303,7 @@ def play(value, min, max, description="", interval=300, step=1):  # noqa: A002
     """
     where = "play"
     _check_range(where, value, min, max, integer=True)
-    if isinstance(interval, bool) or not isinstance(interval, numbers.Integral) or interval < 1:
-        raise ValueError(f"{where}: expected interval to be a positive number of "
-                         f"milliseconds, got {interval!r}.")
+    interval = check_int(interval, where, "interval (milliseconds per frame)", minimum=1)
     slider = int_slider(value, min, max, step, description)
     button = w.Play(value=int(value), min=int(min), max=int(max), step=int(step),
                     interval=int(interval), description=description,

@@ -85,5 +85,5 @@ def test_sequential_indexing_and_slicing():
     assert list(net)[0] is net[0]
     with pytest.raises(TypeError, match="integer index or a slice"):
         net["a"]
-    with pytest.raises(TypeError, match="count_parameters: expected a Module"):
+    with pytest.raises(TypeError, match="count_parameters: expected module to be an nnlib Module"):
         count_parameters([1])

@@ -250,7 +250,7 @@ def test_one_hot_and_standardize_reject_bad_input():
     with pytest.raises(ValueError, match=r"standardize: expected a 2-D X_train, got shape "
                                          r"\(5,\)"):
         data.standardize(np.ones(5))
-    with pytest.raises(TypeError, match=r"digits: expected flatten to be a bool, got str"):
+    with pytest.raises(TypeError, match=r"digits: expected flatten to be True or False, got str"):
         data.digits(flatten="yes")
 
 

@@ -49,7 +49,8 @@ def test_check_module_passes_a_right_backward_and_catches_a_wrong_one():
     (lambda: numerical_grad(lambda v: 0.0, np.array([1, 2])), TypeError, "float ndarray"),
     (lambda: numerical_grad(lambda v: 0.0, np.ones(2), eps=0), ValueError, "eps > 0"),
     (lambda: rel_error(np.ones(2), np.ones(3)), ValueError, r"\(2,\) and \(3,\)"),
-    (lambda: check_module("not a module", np.ones(2)), TypeError, "expected a Module"),
+    (lambda: check_module("not a module", np.ones(2)), TypeError,
+     "check_module: expected module to be an nnlib Module .*got str"),
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):

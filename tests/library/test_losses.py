@@ -471,8 +471,9 @@ def test_options_are_keyword_only():
 # --- bad input --------------------------------------------------------------------------------
 @pytest.mark.parametrize("cls", ALL_LOSSES)
 def test_bad_reduction(cls):
-    with pytest.raises(ValueError, match=rf"{cls.__name__}: expected reduction to be 'mean' or "
-                                         r"'sum', got 'none'\. .*always return one number"):
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: expected reduction to be one of "
+                                         r"\['mean', 'sum'\], got 'none'\. .*always return "
+                                         r"one number"):
         cls(reduction="none")
     with pytest.raises(ValueError, match=rf"{cls.__name__}: .*got 'avg'"):
         cls(reduction="avg")

@@ -527,7 +527,8 @@ def test_bad_forward_input(make, x, error, match):
     (lambda: BatchNorm1d(4, affine="yes"), TypeError,
      r"BatchNorm1d: expected affine to be True or False, got str 'yes'"),
     (lambda: BatchNorm1d(4, dtype=np.int64), TypeError,
-     r"BatchNorm1d: expected dtype to be np\.float64 or np\.float32, got int64"),
+     r"BatchNorm1d: expected dtype to be a floating type such as np\.float64 or "
+     r"np\.float32, got int64"),
     (lambda: BatchNorm1d(4, dtype="banana"), TypeError, r"BatchNorm1d: expected dtype.*'banana'"),
     (lambda: LayerNorm(()), ValueError, r"LayerNorm: expected normalized_shape to hold at least "
                                         r"one size, got \(\)"),

@@ -217,8 +217,8 @@ def test_activation_histograms_reject_bad_input(trained):
     with pytest.raises(ValueError, match=r"activation_histograms: expected at least 2 Axes, one "
                                          r"per layer.*got 1"):
         plot.activation_histograms(net, X, ax=[plt.subplots()[1]])
-    with pytest.raises(TypeError, match=r"activation_histograms: expected an nnlib Module, got "
-                                        r"function"):
+    with pytest.raises(TypeError, match=r"activation_histograms: expected the model to be an "
+                                        r"nnlib Module .*got function"):
         plot.activation_histograms(lambda x: x, X)
 
 

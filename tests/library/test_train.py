@@ -14,14 +14,14 @@ import pytest  # noqa: E402
 from nnlib.core import Module, Parameter, Sequential  # noqa: E402
 from nnlib.data import moons, spirals  # noqa: E402
 from nnlib.dropout import Dropout  # noqa: E402
-from nnlib.layers import Linear, ReLU, Sigmoid, Tanh, mlp  # noqa: E402
+from nnlib.layers import Linear, ReLU, Residual, Sigmoid, Tanh, mlp  # noqa: E402
 from nnlib.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss  # noqa: E402
 from nnlib.normalization import BatchNorm1d  # noqa: E402
 from nnlib.optim import SGD, Adam  # noqa: E402
 from nnlib.schedules import StepLR  # noqa: E402
 from nnlib.train import (PROBE_SIZE, Callback, EarlyStopping, History, accuracy,  # noqa: E402
                          fit, iterate_minibatches, layer_grad_norms, layer_outputs,
-                         predict_proba)
+                         predict_proba, train_epoch)
 
 
 def quiet_fit(*args, **kwargs):
@@ -90,7 +90,7 @@ def test_minibatches_check_arguments_at_once():
                                         r"integer, got float 2.5"):
         iterate_minibatches(X, np.zeros(5), 2.5)
     with pytest.raises(TypeError, match=r"iterate_minibatches: expected shuffle to be True or "
-                                        r"False, got 'yes'"):
+                                        r"False, got str 'yes'"):
         iterate_minibatches(X, np.zeros(5), 2, shuffle="yes")
     with pytest.raises(TypeError, match=r"iterate_minibatches: expected a numeric"):
         iterate_minibatches([["a", "b"]], [0], 1)
@@ -488,7 +488,7 @@ def test_early_stopping_on_accuracy_and_its_errors(moons_data):
     with pytest.raises(ValueError, match=r"EarlyStopping: expected min_delta >= 0, got -0.1"):
         EarlyStopping(min_delta=-0.1)
     with pytest.raises(TypeError, match=r"EarlyStopping: expected restore_best to be True or "
-                                        r"False, got 1"):
+                                        r"False, got int 1"):
         EarlyStopping(restore_best=1)
 
 
@@ -654,12 +654,12 @@ def test_fit_rejects_bad_arguments(moons_data):
     with pytest.raises(TypeError, match=r"fit: expected schedule to have a step\(\) method, "
                                         r"got float"):
         call(schedule=0.5)
-    with pytest.raises(ValueError, match=r"fit: expected schedule_interval 'epoch' or 'batch', "
-                                         r"got 'step'"):
+    with pytest.raises(ValueError, match=r"fit: expected schedule_interval to be one of "
+                                         r"\['epoch', 'batch'\], got 'step'"):
         call(schedule_interval="step")
     with pytest.raises(TypeError, match=r"fit: expected each callback .* got int"):
         call(callbacks=[3])
-    with pytest.raises(TypeError, match=r"fit: expected progress to be True or False, got 1"):
+    with pytest.raises(TypeError, match=r"fit: expected progress to be True or False, got int 1"):
         call(progress=1)
     with pytest.raises(ValueError, match=r"Linear\(in_features=2.*expected input with 2 "
                                          r"features, got shape \(1, 3\)"):
@@ -726,3 +726,118 @@ def test_fit_limits_blas_threads_for_small_networks_and_restores_them():
         assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
     with pytest.raises(ValueError, match="fit: expected blas_threads >= 1, got 0"):
         _blas_limit(0, small, 32, "fit")
+
+
+def test_fit_leaves_the_blas_threads_alone_by_default_and_sets_them_when_asked(moons_data):
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    X, y, _, _ = moons_data
+    before = blas_threads()
+    seen = []
+    net = mlp([2, 4, 1], "tanh", rng=0)
+    quiet_fit(net, BCEWithLogitsLoss(), SGD(net.parameters(), lr=0.1), X, y, epochs=1,
+              callbacks=lambda e, h, m: seen.append(blas_threads()))
+    assert seen == [before]
+    quiet_fit(net, BCEWithLogitsLoss(), SGD(net.parameters(), lr=0.1), X, y, epochs=1,
+              blas_threads=1, callbacks=lambda e, h, m: seen.append(blas_threads()))
+    assert seen[1] and all(n == 1 for n in seen[1])
+    assert blas_threads() == before
+    with pytest.raises(ValueError, match=r"fit: expected blas_threads to be one of \['auto'\], "
+                                         r"got 'many'"):
+        quiet_fit(net, BCEWithLogitsLoss(), SGD(net.parameters(), lr=0.1), X, y, epochs=1,
+                  blas_threads="many")
+
+
+# --------------------------------------------------------------------------------------------
+# train_epoch: the loop itself
+# --------------------------------------------------------------------------------------------
+def test_train_epoch_is_the_loop_written_out(moons_data):
+    X, y, _, _ = moons_data
+    y = y.reshape(-1, 1).astype(float)
+    batches = [(X[i:i + 50], y[i:i + 50]) for i in range(0, 200, 50)]
+    net, by_hand = mlp([2, 8, 1], "tanh", rng=0), mlp([2, 8, 1], "tanh", rng=0)
+    loss_fn = BCEWithLogitsLoss()
+    result = train_epoch(net, loss_fn, SGD(net.parameters(), lr=0.3), batches)
+    optimizer, losses = SGD(by_hand.parameters(), lr=0.3), []
+    for X_b, y_b in batches:
+        losses.append(loss_fn(by_hand(X_b), y_b))
+        optimizer.zero_grad()
+        by_hand.backward(loss_fn.backward())
+        optimizer.step()
+    for a, b in zip(net.parameters(), by_hand.parameters(), strict=True):
+        np.testing.assert_array_equal(a.data, b.data)
+    assert result.steps == 4 and result.examples == 200 and result.diverged_at is None
+    assert result.loss == pytest.approx(np.mean(losses), rel=1e-12)
+
+
+def test_train_epoch_switches_to_training_mode_and_calls_after_step(moons_data):
+    X, y, _, _ = moons_data
+    y = y.reshape(-1, 1).astype(float)
+    net = Sequential(Linear(2, 8, rng=0), ReLU(), Dropout(0.5, rng=0), Linear(8, 1, rng=1))
+    net.eval()
+    calls = []
+    batches = list(iterate_minibatches(X, y, 64, rng=0, shuffle=False))
+    train_epoch(net, MSELoss(reduction="sum"), SGD(net.parameters(), lr=1e-3), batches,
+                after_step=lambda y_hat, batch: calls.append((y_hat.shape, batch[0] is not None)))
+    assert all(m.training for m in [net, *net])
+    assert calls == [((64, 1), True), ((64, 1), True), ((64, 1), True), ((8, 1), True)]
+    net[2].eval()  # frozen on purpose inside a model in training mode: left alone
+    train_epoch(net, MSELoss(), SGD(net.parameters(), lr=1e-3), batches)
+    assert net.training and not net[2].training
+
+
+@pytest.mark.filterwarnings("error")
+def test_train_epoch_stops_before_a_non_finite_loss_reaches_the_weights():
+    net = mlp([2, 3, 1], "tanh", rng=0)
+    before = [p.data.copy() for p in net.parameters()]
+    X = np.ones((4, 2))
+    y_bad = np.full((4, 1), np.inf)
+    result = train_epoch(net, MSELoss(), SGD(net.parameters(), lr=0.1),
+                         [(X, np.zeros((4, 1))), (X, y_bad), (X, np.zeros((4, 1)))])
+    assert result.steps == 1 and result.diverged_at[0] == 2
+    assert math.isinf(result.diverged_at[1])
+    changed = [not np.array_equal(p.data, b) for p, b in zip(net.parameters(), before,
+                                                             strict=True)]
+    assert any(changed) and all(np.all(np.isfinite(p.data)) for p in net.parameters())
+    with pytest.raises(TypeError, match=r"train_epoch: expected the model to be an nnlib "
+                                        r"Module"):
+        train_epoch("net", MSELoss(), SGD(net.parameters(), lr=0.1), [])
+    with pytest.raises(TypeError, match=r"train_epoch: expected an optimiser with step\(\)"):
+        train_epoch(net, MSELoss(), None, [])
+
+
+def test_fit_records_what_the_probes_measure(moons_data):
+    from nnlib import probes
+
+    X, y, _, _ = moons_data
+    net = Sequential(Linear(2, 8, rng=0), Residual(Sequential(Linear(8, 8, rng=1), ReLU())),
+                     Linear(8, 1, rng=2))
+    loss = BCEWithLogitsLoss()
+    h = quiet_fit(net, loss, SGD(net.parameters(), lr=0.1), X, y, epochs=2, batch_size=40,
+                  rng=0)
+    assert list(h.grad_norm) == ["0:Linear", "1.module.0:Linear", "2:Linear"]
+    assert list(h.act_std) == ["0:Linear", "1.module.0:Linear", "1.module.1:ReLU",
+                               "1:Residual", "2:Linear"]
+    assert list(h.dead_fraction) == ["1.module.1:ReLU"]
+    stats = probes.activation_stats(net, X)  # the probe batch is the whole set (m < 256)
+    norms = probes.gradient_norms(net, X, y, loss)
+    for key in h.act_std:
+        assert h.act_std[key][-1] == pytest.approx(stats[key]["std"], rel=1e-10)
+    for key in h.grad_norm:
+        assert h.grad_norm[key][-1] == pytest.approx(norms[key], rel=1e-10)
+
+
+def test_accuracy_follows_the_loss_class_not_its_name(moons_data):
+    class SquaredErrorClassifier(MSELoss):  # regression loss used on 0/1 labels
+        class_decision = 0.5
+
+    X, y, _, _ = moons_data
+    net = mlp([2, 8, 1], "tanh", rng=0)
+    h = quiet_fit(net, SquaredErrorClassifier(), SGD(net.parameters(), lr=0.1), X, y,
+                  epochs=3, eval_train=True)
+    assert h.classification and h.train_acc[-1] == pytest.approx(accuracy(net(X), y))
+    h = quiet_fit(net, MSELoss(), SGD(net.parameters(), lr=0.1), X, y, epochs=1)
+    assert not h.classification and h.train_acc == []
