@@ -1,22 +1,24 @@
 """Experiments of Chapter 4 (Forward propagation).
 
-The hand-worked 2-2-1 network, the bookkeeping of a forward pass (parameters, floating point
-operations, the memory training keeps), a timing experiment, and the animated forward pass:
-a network diagram whose units light up layer by layer. Every drawing function returns a
-matplotlib Figure, so the chapter uses the same function for its static figure and for its
-slider, and the book's benchmark can time it.
+The bookkeeping of a forward pass (parameters, floating point operations, the memory that
+training keeps, and a tracemalloc measurement of it), a timing experiment over batch sizes,
+and the chapter's live experiment: :class:`ForwardPass`, a network diagram whose layers light
+up one step at a time. The notebook shows it with :func:`forward_pass_experiment` (a widget
+in a kernel, a flipbook of precomputed frames on the website) and, as a static figure, with
+:func:`draw_forward_steps` (small multiples of the same :class:`ForwardPass`). The
+hand-worked 2-2-1 network itself lives in :mod:`book.shared` (Chapter 5 runs it backwards).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import tracemalloc
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.collections import LineCollection, PathCollection
-from matplotlib.colors import Normalize
+from matplotlib.collections import PathCollection
 
 from nnlib import plot
 from nnlib._checks import as_array, check_int, make_rng
@@ -32,7 +34,7 @@ __all__ = [
     "activation_memory", "retained_forward_bytes", "time_forward",
     "forward_scaling",
     "draw_forward_scaling", "DEMO_ACTIVATIONS", "DEMO_X", "demo_input", "demo_network",
-    "forward_trace", "draw_forward_pass", "draw_forward_steps", "ForwardPass",
+    "forward_trace", "draw_forward_steps", "ForwardPass",
     "forward_pass_experiment", "EXPERIMENTS",
 ]
 
@@ -282,7 +284,9 @@ def forward_scaling(sizes=(784, 1024, 1024, 10), batch_sizes=(32, 64, 128, 256, 
 
 
 def draw_forward_scaling(result) -> mpl.figure.Figure:
-    """Two panels from :func:`forward_scaling`: time against batch size, and FLOP/s.
+    """Two panels from :func:`forward_scaling`: time against batch size, and GFLOP/s.
+
+    7.6 x 3.5 inches, every text at least 10 points (readable at the book's column width).
 
     Examples
     --------
@@ -295,25 +299,28 @@ def draw_forward_scaling(result) -> mpl.figure.Figure:
         raise TypeError("draw_forward_scaling: expected the dict returned by forward_scaling, "
                         f"got {type(result).__name__}.")
     m, seconds = result["batch_sizes"], result["seconds"]
-    fig, (ax_t, ax_f) = plt.subplots(1, 2, figsize=(9.0, 3.6))
+    fig, (ax_t, ax_f) = plt.subplots(1, 2, figsize=(7.6, 3.5))
     slope, intercept = np.polyfit(m, seconds, 1)
     grid = np.linspace(0, m[-1], 50)
     ax_t.plot(grid, 1e3 * (intercept + slope * grid), color=plot.COLORS[1], lw=1.5,
-              label="straight-line fit")
-    ax_t.plot(m, 1e3 * seconds, "o", color=plot.COLORS[0], label="measured (best of the runs)")
+              label="straight line")
+    ax_t.plot(m, 1e3 * seconds, "o", color=plot.COLORS[0], label="measured")
     ax_t.set_xlabel("batch size m (examples)")
-    ax_t.set_ylabel("CPU time per forward pass (ms)")
-    ax_t.set_title("Time grows linearly with the batch")
+    ax_t.set_ylabel("CPU time (ms)")
+    ax_t.set_title("Time grows linearly with m", fontsize=11)
     ax_t.set_xlim(left=0)
     ax_t.set_ylim(bottom=0)
     ax_t.legend(loc="upper left")
     ax_f.plot(m, result["flops_per_second"] / 1e9, "o-", color=plot.COLORS[2])
     ax_f.set_xscale("log", base=2)
+    ax_f.set_xticks(m, [str(v) for v in m])
+    ax_f.minorticks_off()
     ax_f.set_xlabel("batch size m (examples)")
-    ax_f.set_ylabel("achieved GFLOP/s (2 m weights / time)")
+    ax_f.set_ylabel("GFLOP/s (2 m weights / time)")
     ax_f.set_ylim(bottom=0)
-    ax_f.set_title("Larger batches use the core better")
-    fig.suptitle("Forward pass of a " + "-".join(map(str, result["sizes"])) + " ReLU network")
+    ax_f.set_title("Big batches run faster per example", fontsize=11)
+    fig.suptitle("Forward pass of a " + "-".join(map(str, result["sizes"])) + " ReLU network, "
+                 "one core", fontsize=12)
     return fig
 
 
@@ -431,8 +438,21 @@ def _color_limit(activation, acts):
     return largest or 1.0
 
 
+@functools.lru_cache(maxsize=64)
+def _demo_pass(depth, width, activation, seed):
+    """The demo network and its trace for x = DEMO_X, computed once per setting (the
+    experiment's figure, its text alternative and its small multiples share them)."""
+    net = demo_network(depth, width, activation, seed=seed)
+    zs, acts = forward_trace(net, demo_input())
+    for a in (*zs, *acts):
+        a.setflags(write=False)
+    return net, tuple(zs), tuple(acts)
+
+
+_TEX_NAME = {"tanh": r"\tanh", "sigmoid": r"\mathrm{sigmoid}", "relu": r"\mathrm{ReLU}"}
+
+
 def _step_title(step, depth, activation, short=False):
-    name = {"tanh": r"\tanh", "sigmoid": r"\mathrm{sigmoid}", "relu": r"\mathrm{ReLU}"}
     head = f"Step {step}:" if short else f"Step {step} of {depth}:"
     if step == 0:
         return rf"{head} {'' if short else 'the input '}$a^{{(0)}} = x$"
@@ -441,135 +461,47 @@ def _step_title(step, depth, activation, short=False):
         if short:
             return rf"{head} $a^{{({step})}} = {affine}$"
         return rf"{head} the output $a^{{({step})}} = {affine}$ (linear)"
-    return rf"{head} $a^{{({step})}} = {name[activation]}({affine})$"
+    return rf"{head} $a^{{({step})}} = {_TEX_NAME[activation]}({affine})$"
+
+
+def _value_text(v):
+    """A unit's value as the figure writes it: an exact zero (a ReLU's) as 0."""
+    return "0" if v == 0 else f"{v:+.2f}"
 
 
 def _label_values(ax, layer, values):
-    """Write each unit's value beside it (units are the PathCollections, one per layer)."""
+    """Write each unit's value beside it (units are the PathCollections, one per layer);
+    returns the new Text artists."""
     columns = [c for c in ax.collections if isinstance(c, PathCollection)]
     offsets = columns[layer].get_offsets()
-    for (xk, yk), v in zip(offsets, values, strict=False):
-        ax.annotate(f"{v:+.2f}", xy=(xk, yk), xytext=(14, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize=9.5, color="#222222", zorder=4,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                          "alpha": 0.85})
-
-
-def _diagram(ax, net, acts, step, activation, vmax, title, values=True):
-    shown = list(acts[:step + 1]) + [None] * (len(acts) - step - 1)
-    plot.network_diagram(net, activations=shown, highlight_layer=step, ax=ax, title=title,
-                         vmax=vmax)
-    if values:
-        _label_values(ax, step, acts[step])
-
-
-def draw_forward_pass(step=0, depth=3, width=6, activation="tanh", seed=0):
-    """One frame of the animated forward pass: layers 0..step coloured by their activations.
-
-    Parameters
-    ----------
-    step : int
-        0 shows only the input a^(0) = x; step l has computed a^(1), ..., a^(l); step D is
-        the output. Clipped to the network's depth, so a slider over 0..6 works for any depth.
-    depth : int
-        D, the number of weight layers (1 to 8).
-    width : int
-        Units per hidden layer (1 to 10).
-    activation : {'tanh', 'sigmoid', 'relu'}
-    seed : int
-        Seeds the network's weights (see :func:`demo_network`).
-
-    Returns
-    -------
-    Figure
-        The diagram (units coloured by activation, the current layer outlined and shaded,
-        its values written beside its units) with a colour bar.
-
-    See Also
-    --------
-    draw_forward_steps : every step of one network side by side. Chapter 4 (Forward
-    propagation), "Experiment".
-
-    Examples
-    --------
-    >>> fig = draw_forward_pass(step=2, depth=3, width=4)
-    >>> fig.axes[0].get_title().startswith("Step 2 of 3")
-    True
-    >>> plt.close(fig)
-    """
-    where = "draw_forward_pass"
-    depth, width = _check_demo_args(depth, width, activation, where)
-    if depth > 8 or width > 10:
-        raise ValueError(f"{where}: expected depth <= 8 and width <= 10 (larger networks do "
-                         f"not fit the picture), got depth={depth}, width={width}.")
-    step = check_int(step, where, "step", minimum=0)
-    step = min(step, depth)
-    net = demo_network(depth, width, activation, seed=seed)
-    _, acts = forward_trace(net, demo_input())
-    fig, ax = plt.subplots(figsize=(7.6, 4.4))
-    _diagram(ax, net, acts, step, activation, _color_limit(activation, acts),
-             _step_title(step, depth, activation))
-    return fig
-
-
-def draw_forward_steps(depth=3, width=5, activation="tanh", seed=0, steps=None):
-    """Small multiples of the forward pass: one diagram per step, one shared colour bar.
-
-    Parameters
-    ----------
-    depth, width, activation, seed
-        As in :func:`draw_forward_pass`.
-    steps : sequence of int, optional
-        The steps to show; default 0, 1, ..., D.
-
-    Returns
-    -------
-    Figure
-
-    Examples
-    --------
-    >>> fig = draw_forward_steps(depth=2, width=3)
-    >>> [ax.get_title()[:6] for ax in fig.axes[:3]]
-    ['Step 0', 'Step 1', 'Step 2']
-    >>> plt.close(fig)
-    """
-    where = "draw_forward_steps"
-    depth, width = _check_demo_args(depth, width, activation, where)
-    steps = list(range(depth + 1)) if steps is None else \
-        [check_int(s, where, "every step", minimum=0) for s in steps]
-    if not steps or max(steps) > depth:
-        raise ValueError(f"{where}: expected steps between 0 and depth={depth}, got {steps}.")
-    net = demo_network(depth, width, activation, seed=seed)
-    _, acts = forward_trace(net, demo_input())
-    vmax = _color_limit(activation, acts)
-    cols = 2 if len(steps) > 2 else len(steps)
-    rows = -(-len(steps) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.5 * rows), squeeze=False)
-    panels = axes.ravel()
-    for ax, step in zip(panels, steps, strict=False):
-        before = set(fig.axes)
-        _diagram(ax, net, acts, step, activation, vmax,
-                 _step_title(step, depth, activation, short=True))
-        for extra in set(fig.axes) - before:  # network_diagram's own colour bar: one is enough
-            extra.remove()
-    for ax in panels[len(steps):]:
-        ax.remove()
-    used = list(panels[:len(steps)])
-    cmap = plt.get_cmap("RdBu_r")
-    fig.colorbar(mpl.cm.ScalarMappable(norm=Normalize(-vmax, vmax), cmap=cmap), ax=used,
-                 shrink=0.6, label="activation")
-    fig.suptitle(f"A forward pass fills the network layer by layer ({activation}, "
-                 f"D = {depth})")
-    return fig
+    return [ax.annotate(_value_text(v), xy=(xk, yk), xytext=(13, 0), textcoords="offset points",
+                        ha="left", va="center", fontsize=10, color="#222222", zorder=4,
+                        bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none",
+                              "alpha": 0.9})
+            for (xk, yk), v in zip(offsets, values, strict=False)]
 
 
 class ForwardPass(LiveFigure):
     """The chapter's live experiment: the animated forward pass (:class:`book.live.LiveFigure`).
 
+    A network diagram of a seeded MLP (:func:`demo_network`) with the input
+    :data:`DEMO_X`. At step l the layers 0, ..., l are coloured by their values, layer l is
+    outlined and shaded and its values are written beside its units; later layers are white.
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the network's weights.
+    compact : bool
+        For small multiples (:func:`draw_forward_steps`): a smaller panel, short titles and
+        no colour bar of its own.
+
+    Notes
+    -----
     Controls: ``step`` (0 to ``depth``), ``depth`` (1 to 8), ``width`` (1 to 10) and
-    ``activation``. A new network is drawn when depth, width or activation change; a step only
-    recolours the units, moves the shaded band and the value labels, and retitles, so that a
-    Play or a slider move redraws a handful of artists.
+    ``activation``. A new figure is built when depth, width or activation change; a step
+    only recolours the units, moves the band, shows another layer's value labels and
+    retitles, so that a Play or a step move redraws a handful of artists.
 
     Examples
     --------
@@ -584,8 +516,11 @@ class ForwardPass(LiveFigure):
     size = (7.6, 4.4)
     rebuild_on = ("depth", "width", "activation")
 
-    def __init__(self, seed=0):
-        self.seed = seed
+    def __init__(self, seed=0, compact=False):
+        self.seed = check_int(seed, "ForwardPass", "seed", minimum=0)
+        self.compact = bool(compact)
+        if self.compact:
+            self.size = (5.2, 3.9)
 
     def valid(self, step, depth, width, activation):
         return 0 <= step <= depth
@@ -596,27 +531,33 @@ class ForwardPass(LiveFigure):
     def build(self, fig, step, depth, width, activation):
         where = "ForwardPass"
         depth, width = _check_demo_args(depth, width, activation, where)
-        self.net = demo_network(depth, width, activation, seed=self.seed)
-        _, self.acts = forward_trace(self.net, demo_input())
+        if depth > 8 or width > 10:
+            raise ValueError(f"{where}: expected depth <= 8 and width <= 10 (larger networks "
+                             f"do not fit the picture), got depth={depth}, width={width}.")
+        self.net, _, self.acts = _demo_pass(depth, width, activation, self.seed)
         self.depth, self.activation = depth, activation
         ax = fig.add_subplot()
+        before = set(fig.axes)
         plot.network_diagram(self.net, activations=self.acts, ax=ax,
                              vmax=_color_limit(activation, self.acts), title=" ")
+        if self.compact:   # small multiples: the caption explains the colours
+            for extra in set(fig.axes) - before - {ax}:
+                extra.remove()
         self.ax = ax
         self.units = [c for c in ax.collections if isinstance(c, PathCollection)]
         self.faces = [c.get_facecolors().copy() for c in self.units]
-        self.band = ax.axvspan(-0.35, 0.35, color=plot.COLORS[1], alpha=0.12, zorder=0, lw=0)
-        names = list(ax.texts)     # the layer names under the columns: over the band too
-        self.labels = []
-        for layer, values in enumerate(self.acts):
-            before = len(ax.texts)
-            _label_values(ax, layer, values)
-            self.labels.append(ax.texts[before:])
-        self.title = ax.set_title(_step_title(0, depth, activation))
-        # the band is drawn under the weights, so they are redrawn with it (blitting draws
-        # the animated artists over the cached background, in z-order)
-        edges = [c for c in ax.collections if isinstance(c, LineCollection)]
-        self.animate(*self.units, self.band, self.title, *edges, *names,
+        # the band that marks the current layer lies over the weights and the layer names
+        # (it is nearly transparent), so that blitting redraws only the band, the units, the
+        # value labels and the title: the animated artists are drawn over a cached
+        # background in z-order, and nothing in the background may lie above them
+        self.band = ax.axvspan(-0.35, 0.35, color=plot.COLORS[1], alpha=0.12, zorder=1.5,
+                               lw=0)
+        for name in ax.texts:      # the layer names under the columns
+            name.set_zorder(0.5)
+        self.labels = [_label_values(ax, layer, values) for layer, values in
+                       enumerate(self.acts)]
+        self.title = ax.set_title(_step_title(0, depth, activation, short=self.compact))
+        self.animate(*self.units, self.band, self.title,
                      *[t for texts in self.labels for t in texts])
 
     def update(self, step, depth, width, activation):
@@ -630,30 +571,101 @@ class ForwardPass(LiveFigure):
         for k, texts in enumerate(self.labels):
             for t in texts:
                 t.set_visible(k == step)
-        self.title.set_text(_step_title(step, self.depth, self.activation))
+        self.title.set_text(_step_title(step, self.depth, self.activation, short=self.compact))
 
     def describe(self, step, depth, width, activation):
+        """The text alternative: what was computed at this step, its values, what they show."""
+        depth, width = _check_demo_args(depth, width, activation, "ForwardPass.describe")
         step = min(int(step), depth)
-        sizes = "-".join(str(n) for n in [4] + [width] * (depth - 1) + [3])
-        values = ", ".join(f"{v:+.2f}" for v in self.acts[step][:6]) if hasattr(self, "acts") \
-            and len(self.acts) == depth + 1 else ""
-        where = "the input" if step == 0 else ("the output" if step == depth else
-                                               f"hidden layer {step}")
-        return (f"Forward pass of a {sizes} {activation} network, step {step} of {depth}: "
-                f"layers 0 to {step} are coloured; {where} holds {values}.")
+        _, zs, acts = _demo_pass(depth, width, activation, self.seed)
+        sizes = "-".join(str(len(a)) for a in acts)
+        values = ", ".join(_value_text(v) for v in acts[step])
+        head = f"Step {step} of {depth} of a forward pass through a {sizes} {activation} network"
+        blank = f"Layer {depth} is" if step == depth - 1 else f"Layers {step + 1} to {depth} are"
+        rest = f" {blank} still blank." if step < depth else ""
+        if step == 0:
+            return f"{head}: only the input x = ({values}) is known.{rest}"
+        source = "the input" if step == 1 else f"hidden layer {step - 1}"
+        if step == depth:
+            return (f"{head}: the output layer computed W a + b from {source} (no "
+                    f"activation). Its {len(acts[step])} scores are {values}; every layer is "
+                    f"now coloured.")
+        a = acts[step]
+        finding = {
+            "tanh": f"all between -1 and 1, {int(np.sum(a > 0))} positive and "
+                    f"{int(np.sum(a < 0))} negative",
+            "sigmoid": "all between 0 and 1, so every unit is positive",
+            "relu": f"{int(np.sum(a == 0))} of the {len(a)} are exactly 0, because their "
+                    f"pre-activation was negative",
+        }[activation]
+        return (f"{head}: hidden layer {step} computed {activation}(W a + b) from {source}. "
+                f"Its {len(a)} values are {values}: {finding}.{rest}")
+
+
+def draw_forward_steps(depth=3, width=5, activation="tanh", seed=0, steps=None):
+    """Small multiples of the forward pass: :class:`ForwardPass` at several steps.
+
+    Parameters
+    ----------
+    depth : int
+        D, the number of weight layers (1 to 8).
+    width : int
+        Units per hidden layer (1 to 10).
+    activation : {'tanh', 'sigmoid', 'relu'}
+    seed : int
+        Seeds the network's weights (see :func:`demo_network`).
+    steps : sequence of int, optional
+        The steps to show; default 0, 1, ..., D. Two panels per row.
+
+    Returns
+    -------
+    Figure
+        At most 7.5 inches wide; one panel per step, drawn by :func:`book.live.small_multiples`
+        from the same :class:`ForwardPass` as the live experiment (in its compact form).
+
+    See Also
+    --------
+    forward_pass_experiment : the same figure, live. Chapter 4 (Forward propagation),
+    "Experiment".
+
+    Examples
+    --------
+    >>> fig = draw_forward_steps(depth=2, width=3)
+    >>> [ax.get_title()[:6] for ax in fig.axes]
+    ['Step 0', 'Step 1', 'Step 2']
+    >>> plt.close(fig)
+    """
+    where = "draw_forward_steps"
+    depth, width = _check_demo_args(depth, width, activation, where)
+    steps = list(range(depth + 1)) if steps is None else \
+        [check_int(s, where, "every step", minimum=0) for s in steps]
+    if not steps or max(steps) > depth:
+        raise ValueError(f"{where}: expected steps between 0 and depth={depth}, got {steps}.")
+    settings = [{"step": s, "depth": depth, "width": width, "activation": activation}
+                for s in steps]
+    return live.small_multiples(ForwardPass(seed, compact=True), settings,
+                                ncols=min(2, len(steps)))
 
 
 def forward_pass_experiment(seed=0) -> live.Experiment:
     """The chapter's interactive experiment: :class:`ForwardPass` with its controls.
 
     Press Play (or move the step) to walk the input through the layers; change the depth,
-    the width and the activation. On the website: depths 1 to 4 and widths 3, 6 and 9.
+    the width and the activation. On the website: depths 1 to 4 and widths 3, 6 and 9
+    (126 frames).
+
+    Examples
+    --------
+    >>> exp = forward_pass_experiment()
+    >>> exp.main, len(exp.grid())
+    ('step', 126)
     """
     return live.Experiment(
         "forward-pass", ForwardPass(seed),
         title="A forward pass, one layer at a time",
-        caption=("Units are coloured by their value; the outlined layer is the one just "
-                 "computed."),
+        caption=("Units are coloured by their value (red positive, blue negative, white "
+                 "zero or not yet computed); the outlined layer is the one just computed, "
+                 "and its values are written beside it."),
         controls=dict(
             step=live.Play(0, 6, value=1, interval=900, label="step l"),
             depth=live.IntSlider(1, 6, value=3, label="depth D", web=range(1, 5)),
@@ -661,6 +673,6 @@ def forward_pass_experiment(seed=0) -> live.Experiment:
             activation=live.Choice(list(DEMO_ACTIVATIONS), "tanh", label="activation")))
 
 
-#: The chapter's live experiments (tests/chapters/test_live.py and benchmarks/bench.py
+#: The chapter's live experiments (tests/chapters/test_live.py and benchmarks/lab_latency.py
 #: enumerate them).
 EXPERIMENTS = (forward_pass_experiment,)

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import nnlib  # noqa: E402
 import book.ch02_xor as demo  # noqa: E402
-from book import shared  # noqa: E402
+from book import live, shared  # noqa: E402
 
 X, Y = nnlib.data.xor()
 
@@ -188,29 +188,123 @@ def test_draw_xor_problem_and_hand_built():
     assert axes[1].get_xlabel() == "$h_1$ (OR unit)"
 
 
-def test_draw_hidden_space_defaults_and_verdicts():
-    fig = demo.draw_hidden_space()
-    _labelled(fig)
-    assert fig._suptitle.get_text() == "The output unit can separate XOR"
-    assert "separable (margin 0.35)" in fig.axes[1].get_title()
-    fig = demo.draw_hidden_space(*demo.SETTINGS["both lines coincide"])
-    assert fig._suptitle.get_text() == "The output unit cannot separate XOR"
-    fig = demo.draw_hidden_space(0.0, 0.0, 1.0, 1.0, 1.0, -0.5, activation="sigmoid")
-    notes = [t.get_text() for t in fig.axes[0].texts]
-    assert "unit 1 gives all four points the same value" in notes
+def _live_values(**changes):
+    return {**demo.hidden_space_experiment().defaults, **changes}
 
 
-def test_draw_hidden_space_rejects_bad_input():
-    with pytest.raises(ValueError, match=r"draw_hidden_space: expected a finite w12, got nan"):
-        demo.draw_hidden_space(w12=float("nan"))
-    with pytest.raises(TypeError, match="draw_hidden_space: expected b2 to be a real number"):
-        demo.draw_hidden_space(b2="1")
-    with pytest.raises(ValueError, match="draw_hidden_space: expected activation"):
-        demo.draw_hidden_space(activation="relu")
+def test_hidden_space_defaults_verdicts_and_gates():
+    r = live.Renderer(demo.HiddenSpace())
+    r.rgba(_live_values())
+    fig = r.live
+    assert fig.verdict.get_text() == "The output unit can separate XOR: margin 0.354"
+    assert [t.get_text() for t in fig.gates] == ["h\N{SUBSCRIPT ONE}: OR",
+                                                 "h\N{SUBSCRIPT TWO}: NAND"]
+    assert fig.out_line.get_visible() and fig.shade.get_visible()
+    names = sorted(t.get_text() for t in fig.names if t.get_visible())
+    assert names == ["(0,0)", "(0,1) (1,0)", "(1,1)"]          # the class-1 points merge
+    r.rgba(_live_values(**dict(zip(("w11", "w12", "b1", "w21", "w22", "b2"),
+                                   demo.SETTINGS["both lines coincide"], strict=True))))
+    assert fig.verdict.get_text() == "No output unit can separate XOR"
+    assert not fig.out_line.get_visible() and not fig.shade.get_visible()
+    r.rgba(_live_values(w21=0.0, w22=0.0, b2=1.0, activation="sigmoid"))
+    assert fig.gates[1].get_text() == "h\N{SUBSCRIPT TWO}: always fires"
+    assert not fig.unit_lines[1].get_visible() and not fig.shafts[1].get_visible()
+    r.close()
+
+
+def test_hidden_space_describes_units_points_and_verdict():
+    text = demo.HiddenSpace().describe(**_live_values())
+    assert "z1 = 1 x1 + 1 x2 - 0.5, computing OR" in text
+    assert "z2 = -1 x1 - 1 x2 + 1.5, computing NAND" in text
+    assert "computing NAND" in text and "(1,1) to (1.00, 0.00)" in text
+    assert "margin 0.354" in text
+    text = demo.HiddenSpace().describe(**_live_values(w21=1.0, w22=1.0, b2=-0.5))
+    assert "no line separates" in text
+
+
+def test_hidden_space_rejects_bad_input():
+    fig = demo.HiddenSpace()
+    with pytest.raises(ValueError, match=r"HiddenSpace: expected a finite w12, got nan"):
+        fig.describe(**_live_values(w12=float("nan")))
+    with pytest.raises(TypeError, match="HiddenSpace: expected b2 to be a real number"):
+        fig.describe(**_live_values(b2="1"))
+    with pytest.raises(ValueError, match="HiddenSpace: expected activation 'step' or"):
+        fig.describe(**_live_values(activation="relu"))
+
+
+def test_the_website_grid_offers_every_control_and_the_four_solutions():
+    exp = demo.hidden_space_experiment()
+    assert len(exp.grid()) == 128 <= live.MAX_FRAMES
+    assert all(len(c.grid()) >= 2 for c in exp.controls.values())
+    layers = demo.web_hidden_layers()
+    solved = {values for values, margin in layers if margin > 0}
+    assert solved == {(1.0, 1.0, -0.5, -1.0, -1.0, 1.5), (-1.0, -1.0, 1.5, 1.0, 1.0, -0.5),
+                      (1.0, -1.0, -0.5, -1.0, 1.0, -0.5), (-1.0, 1.0, -0.5, 1.0, -1.0, -0.5)}
+    with pytest.raises(ValueError, match="web_hidden_layers: expected activation"):
+        demo.web_hidden_layers("tanh")
+
+
+@pytest.mark.parametrize("w1, w2, b, gate", [
+    (1, 1, -0.5, "OR"), (-1, -1, 1.5, "NAND"), (1, 1, -1.5, "AND"), (-1, -1, 0.5, "NOR"),
+    (1, -1, -0.5, "only (1,0)"), (-1, 1, -0.5, "only (0,1)"), (0, 0, 0.0, "never fires"),
+    (0, 0, 1.0, "always fires"), (1, -1, 0.5, "not (0,1)"), (1, 0, -0.5, "copies x1"),
+    (0, -1, 0.5, "NOT x2"),
+])
+def test_unit_gate_names_what_a_unit_computes(w1, w2, b, gate):
+    assert demo.unit_gate(w1, w2, b) == gate
+
+
+def test_no_single_unit_computes_xor():
+    rng = np.random.default_rng(0)
+    gates = {demo.unit_gate(*rng.normal(size=3)) for _ in range(2000)}
+    assert "XOR" not in gates and "XNOR" not in gates and len(gates) > 8
+    with pytest.raises(ValueError, match=r"unit_gate: expected a finite b, got inf"):
+        demo.unit_gate(1.0, 1.0, float("inf"))
+
+
+def test_linearly_separable_decides_exactly():
+    assert not demo.is_linearly_separable(X, Y)
+    assert demo.is_linearly_separable(X, [0, 1, 1, 1])                       # OR
+    assert demo.is_linearly_separable(demo.hidden_points(shared.XOR_W1, shared.XOR_B1), Y)
+    parity = np.array([[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)], float)
+    assert not demo.is_linearly_separable(parity, parity.sum(axis=1) % 2)
+    with pytest.raises(ValueError, match=r"is_linearly_separable: expected labels 0 and 1"):
+        demo.is_linearly_separable(X, np.ones(4))
+    with pytest.raises(ValueError, match=r"is_linearly_separable: expected X of shape"):
+        demo.is_linearly_separable(X, np.ones(3))
+
+
+def test_draw_xor_network_shows_every_weight_and_bias():
+    fig = demo.draw_xor_network()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("+1") == 4 and texts.count("\N{MINUS SIGN}1") == 2
+    for gate, bias in (("OR", "\N{MINUS SIGN}0.5"), ("NAND", "1.5"), ("AND", "\N{MINUS SIGN}1.5")):
+        assert any(gate in t and f"bias {bias}" in t for t in texts), (gate, texts)
+
+
+def test_draw_digits_training_panels_and_bad_input():
+    from nnlib.train import History
+
+    h = History()
+    h.train_acc, h.val_acc = [0.8, 0.9, 0.95], [0.7, 0.8, 0.85]
+    images = np.tile(np.linspace(0, 1, 64), (20, 1))
+    fig = demo.draw_digits_training({"a": h, "b": h}, images, np.arange(20) % 10)
+    axes = [ax for ax in fig.axes if ax.get_xlabel()]
+    assert [ax.get_ylabel() for ax in axes] == ["training accuracy (%)",
+                                                "validation accuracy (%)"]
+    assert len(fig.axes) == 12                                   # ten digits, two panels
+    with pytest.raises(ValueError, match="draw_digits_training: expected at least one"):
+        demo.draw_digits_training({})
+    with pytest.raises(ValueError, match=r"the history of 'empty' has no training"):
+        demo.draw_digits_training({"empty": History()})
 
 
 def test_draw_settings_one_row_per_setting():
-    assert len(_labelled(demo.draw_settings())) == 2 * len(demo.SETTINGS)
+    fig = demo.draw_settings()
+    assert len(_labelled(fig)) == 2 * len(demo.SETTINGS)
+    titles = [sub.get_suptitle() for sub in fig.subfigs]
+    assert titles[0] == "OR and NAND: separable, margin 0.354"
+    assert titles[2] == "both lines coincide: not separable"
     with pytest.raises(ValueError, match=r"draw_settings: expected six numbers .* 'bad'"):
         demo.draw_settings({"bad": (1.0, 2.0)})
     with pytest.raises(ValueError, match="draw_settings: expected at least one setting"):

@@ -114,44 +114,85 @@ def test_forward_trace_rejects_bad_input():
 
 
 @pytest.mark.parametrize("step", [0, 1, 3])
-def test_draw_forward_pass_colours_layers_up_to_the_step(step):
-    fig = demo.draw_forward_pass(step=step, depth=3, width=4)
-    assert isinstance(fig, Figure)
-    ax = fig.axes[0]
-    assert ax.get_title().startswith(f"Step {step} of 3")
-    assert fig.axes[1].get_ylabel() == "activation"  # the colour bar is labelled
-    # one value label per unit of the highlighted layer
-    n_units = [4, 4, 4, 3][step]
-    assert len(ax.texts) - 4 == n_units  # 4 layer captions + the values
+def test_forward_pass_colours_the_layers_up_to_the_step(step):
+    from book.live import Renderer
+
+    renderer = Renderer(demo.ForwardPass())
+    renderer.rgba({"step": step, "depth": 3, "width": 4, "activation": "tanh"})
+    fp = renderer.live
+    assert fp.title.get_text().startswith(f"Step {step} of 3")
+    assert renderer.fig.axes[1].get_ylabel() == "activation"  # the colour bar is labelled
+    # the value labels of the current layer are the only ones shown, one per unit
+    shown = [[t.get_text() for t in texts if t.get_visible()] for texts in fp.labels]
+    assert [len(s) for s in shown] == [[4, 4, 4, 3][step] if k == step else 0
+                                       for k in range(4)]
+    _, acts = demo.forward_trace(demo.demo_network(3, 4, "tanh"), demo.demo_input())
+    assert shown[step] == [f"{v:+.2f}" for v in acts[step]]
     # units of layers after the step are white (not computed yet)
-    columns = [c for c in ax.collections if c.__class__.__name__ == "PathCollection"]
-    for k, col in enumerate(columns):
-        faces = col.get_facecolors()
-        white = np.allclose(faces[:, :3], 1.0)
+    for k, col in enumerate(fp.units):
+        white = np.allclose(col.get_facecolors()[:, :3], 1.0)
         assert white == (k > step)
+    renderer.close()
 
 
-def test_draw_forward_pass_clips_the_step_and_rejects_bad_input():
-    fig = demo.draw_forward_pass(step=6, depth=2, width=3)
-    assert fig.axes[0].get_title().startswith("Step 2 of 2")
-    with pytest.raises(ValueError, match="draw_forward_pass: expected activation"):
-        demo.draw_forward_pass(activation="softmax")
-    with pytest.raises(ValueError, match="draw_forward_pass: expected depth <= 8"):
-        demo.draw_forward_pass(depth=9)
-    with pytest.raises(ValueError, match="draw_forward_pass: expected step >= 0, got -1"):
-        demo.draw_forward_pass(step=-1)
-    with pytest.raises(TypeError, match="draw_forward_pass: expected width to be an integer"):
-        demo.draw_forward_pass(width=2.5)
+def test_forward_pass_describes_the_finding_of_each_activation():
+    fp = demo.ForwardPass()
+    relu = fp.describe(step=2, depth=3, width=6, activation="relu")
+    _, acts = demo.forward_trace(demo.demo_network(3, 6, "relu"), demo.demo_input())
+    zeros = int(np.sum(acts[2] == 0))
+    assert zeros > 0 and f"{zeros} of the 6 are exactly 0" in relu
+    assert "Layer 3 is still blank" in relu
+    assert "every unit is positive" in fp.describe(step=1, depth=3, width=6,
+                                                   activation="sigmoid")
+    assert "between -1 and 1" in fp.describe(step=1, depth=3, width=6, activation="tanh")
+    first = fp.describe(step=0, depth=2, width=3, activation="tanh")
+    assert "x = (+0.90, -0.60, +0.30, -1.00)" in first and "Layers 1 to 2" in first
+    last = fp.describe(step=9, depth=2, width=3, activation="tanh")   # clipped to the depth
+    assert last.startswith("Step 2 of 2") and "3 scores" in last
 
 
-def test_draw_forward_steps_small_multiples_share_one_colour_bar():
+def test_forward_pass_rejects_bad_settings():
+    from book.live import Renderer
+
+    with pytest.raises(ValueError, match="ForwardPass: expected activation"):
+        Renderer(demo.ForwardPass()).rgba({"step": 0, "depth": 2, "width": 3,
+                                           "activation": "softmax"})
+    with pytest.raises(ValueError, match="ForwardPass: expected depth <= 8"):
+        Renderer(demo.ForwardPass()).rgba({"step": 0, "depth": 9, "width": 3,
+                                           "activation": "tanh"})
+    with pytest.raises(TypeError, match="ForwardPass: expected width to be an integer"):
+        Renderer(demo.ForwardPass()).rgba({"step": 0, "depth": 2, "width": 2.5,
+                                           "activation": "tanh"})
+    with pytest.raises(ValueError, match="ForwardPass: expected seed >= 0"):
+        demo.ForwardPass(seed=-1)
+
+
+def test_experiment_grid_and_controls():
+    exp = demo.forward_pass_experiment()
+    assert exp.main == "step" and len(exp.grid()) == 126
+    assert all(v["step"] <= v["depth"] for v in exp.grid())
+    assert all(len(c.grid()) >= 2 for c in exp.controls.values())   # each does something
+
+
+def test_draw_forward_steps_is_small_multiples_of_the_live_figure():
     fig = demo.draw_forward_steps(depth=3, width=4)
     titles = [ax.get_title() for ax in fig.axes]
-    assert [t[:6] for t in titles[:4]] == ["Step 0", "Step 1", "Step 2", "Step 3"]
-    assert len(fig.axes) == 5 and fig.axes[4].get_ylabel() == "activation"
-    assert fig.get_suptitle()
+    assert [t[:6] for t in titles] == ["Step 0", "Step 1", "Step 2", "Step 3"]
+    assert len(fig.axes) == 4                 # compact panels: no colour bars
+    assert fig.get_size_inches()[0] <= 7.6    # fits the column
     with pytest.raises(ValueError, match="draw_forward_steps: expected steps between 0 and"):
         demo.draw_forward_steps(depth=2, steps=[0, 3])
+
+
+def test_figures_fit_the_column_with_readable_text():
+    figs = [demo.draw_forward_steps(depth=3, width=5),
+            demo.draw_forward_scaling(demo.forward_scaling((16, 8, 2), (4, 8), repeats=1))]
+    for fig in figs:
+        assert fig.get_size_inches()[0] <= 7.6
+        fig.canvas.draw()
+        sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text)
+                 if t.get_visible() and t.get_text().strip()]
+        assert sizes and min(sizes) >= 10
 
 
 def test_bookkeeping_rejects_bad_sizes():
