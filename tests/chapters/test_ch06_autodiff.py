@@ -171,39 +171,117 @@ def test_describe_step():
 
 
 @pytest.mark.filterwarnings("error")
-@pytest.mark.parametrize("step", [0, 3, 5])
-def test_draw_sweep_returns_a_figure_with_coloured_boxes(step):
-    fig = demo.draw_sweep(step)
-    assert isinstance(fig, Figure)
-    ax = fig.axes[0]
+@pytest.mark.parametrize("step,labels", [(0, "local"), (3, "contribution"), (5, "contribution")])
+def test_sweep_figure_shows_the_state_of_each_step(step, labels):
+    from book.live import Renderer
+
+    r = Renderer(demo.SweepFigure())
+    r.rgba({"step": step, "labels": labels})
+    fig = r.live
     states = demo.sweep_states(demo.running_graph())
-    assert ax.get_title() == demo.describe_step(states[step])
-    assert f"step {step} of 5" in fig.get_suptitle()
-    # the node passing its adjoint back is outlined thickly
-    widths = sorted(p.get_linewidth() for p in ax.patches if type(p).__name__ == "FancyBboxPatch")
-    assert len(widths) == 7
-    assert (widths[-1] == 3.0) == (step > 0)
+    assert fig.detail.get_text() == f"Step {step} of 5: {demo.describe_step(states[step])}"
+    by_label = {v.label: v for v in fig.pic.nodes}
+    # each box shows the adjoint so far; the node passing its adjoint back is outlined thickly
+    for v in fig.pic.nodes:
+        want = states[step].adjoints[next(u for u in states[step].adjoints if u.label == v.label)]
+        assert fig.pic.texts[v][2].get_text() == demo._num(want)
+    widths = sorted(b.get_linewidth() for b in fig.frames.values())
+    assert len(widths) == 7 and (widths[-1] == 3.0) == (step > 0)
+    edge_texts = {(p.label, c.label): t.get_text() for (p, c), t in fig.pic.edge_labels.items()}
+    if labels == "local":
+        assert edge_texts[("x2", "v3")] == "0.42"
+    elif step == 5:      # every edge has passed its contribution: x1 gets 0.5 and 1
+        assert edge_texts[("x1", "v1")] == "+0.5" and edge_texts[("x1", "v2")] == "+1"
+        assert edge_texts[("x2", "v3")] == "\u22120.42"
+    else:
+        assert edge_texts[("x1", "v1")] == ""     # v1 has not passed anything yet
+    assert by_label["f"] is fig.root
+    r.close()
 
 
-def test_draw_sweep_rejects_bad_steps():
-    with pytest.raises(ValueError, match=r"draw_sweep: expected step between 0 and 5 .*, got 6"):
-        demo.draw_sweep(6)
-    with pytest.raises(ValueError, match="draw_sweep: expected step >= 0, got -1"):
-        demo.draw_sweep(-1)
-    with pytest.raises(TypeError, match="draw_sweep: expected step to be an integer"):
-        demo.draw_sweep(1.5)
-    with pytest.raises(TypeError, match="draw_sweep: expected show_local to be a bool"):
-        demo.draw_sweep(1, show_local="yes")
+def test_sweep_figure_text_alternative_and_bad_values():
+    fig = demo.SweepFigure()
+    text = fig.describe(step=5, labels="contribution")
+    assert "step 5 of 5" in text and "x1 = 1.5" in text and "x2 = 1.58" in text
+    from book.live import Renderer
+
+    r = Renderer(demo.SweepFigure())
+    with pytest.raises(ValueError, match=r"SweepFigure: expected step between 0 and 5 .*, got 6"):
+        r.rgba({"step": 6, "labels": "local"})
+    r.close()
+    r = Renderer(demo.SweepFigure())
+    with pytest.raises(ValueError, match="SweepFigure: expected labels 'local'.*got 'x'"):
+        r.rgba({"step": 1, "labels": "x"})
+    r.close()
 
 
 @pytest.mark.filterwarnings("error")
-def test_draw_sweep_steps():
-    fig = demo.draw_sweep_steps()
-    assert [ax.get_title().split(":")[0] for ax in fig.axes] == ["step 2", "step 4", "step 5"]
-    with pytest.raises(ValueError, match="draw_sweep_steps: expected a sequence of 1 to 4"):
-        demo.draw_sweep_steps((0, 1, 2, 3, 4))
-    with pytest.raises(ValueError, match="draw_sweep_steps: expected step between 0 and 5"):
-        demo.draw_sweep_steps((0, 9))
+def test_draw_sweep_step_is_the_live_figure():
+    fig = demo.draw_sweep_step(4, "local")
+    assert fig.texts[1].get_text().startswith("Step 4 of 5: v2 passes 1 back")
+    assert tuple(fig.get_size_inches()) == pytest.approx(demo.SweepFigure.size)
+    with pytest.raises(ValueError, match="draw_sweep_step: expected step between 0 and 5"):
+        demo.draw_sweep_step(9)
+    with pytest.raises(TypeError, match="draw_sweep_step: expected step to be an integer"):
+        demo.draw_sweep_step(1.5)
+    with pytest.raises(ValueError, match="draw_sweep_step: expected labels"):
+        demo.draw_sweep_step(2, "both")
+
+
+def test_sweep_experiment_controls():
+    exp = demo.sweep_experiment()
+    assert exp.main == "step" and exp.defaults == {"step": 1, "labels": "contribution"}
+    assert len(exp.grid()) == 12
+
+
+# --- the picture of the graph and the step Jacobians ------------------------------------------
+
+@pytest.mark.filterwarnings("error")
+def test_draw_running_graph_labels_every_edge_with_its_local_derivative():
+    fig = demo.draw_running_graph()
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "value 0.693" in texts and "value 1.93" in texts
+    for local in ("0.5", "1", "2", "0.42", "\u22121"):
+        assert local in texts
+    # 7 boxes and 8 arrows, every text at least 10 points (legible on a phone)
+    assert len(ax.patches) == 15
+    assert min(t.get_fontsize() for t in ax.texts + fig.texts) >= 10
+    assert fig.get_figwidth() <= 7.6
+    with pytest.raises(TypeError, match="draw_running_graph: expected the Value"):
+        demo.draw_running_graph("f")
+
+
+def test_graph_picture_edges_never_share_an_end():
+    """No two edges leave or enter a box at the same point (they would merge on a phone)."""
+    fig = demo.draw_running_graph()
+    ends = [(round(x, 6), round(y, 6)) for p in fig.axes[0].patches
+            if type(p).__name__ == "FancyArrowPatch" for x, y in (p._posA_posB or [])]
+    assert len(ends) == 16 and len(set(ends)) == 16
+
+
+@pytest.mark.parametrize("point", [(2.0, 1.0), (0.7, -0.4)])
+def test_step_jacobians_multiply_to_the_gradient(point):
+    f = demo.running_graph(*point)
+    names, Js = demo.step_jacobians(f)
+    assert names[:2] == ["x1", "x2"] and len(Js) == 5
+    for J in Js:       # the identity but for one row
+        assert np.count_nonzero((J - np.eye(7)).any(axis=1)) == 1
+    P = np.linalg.multi_dot(Js[::-1])
+    np.testing.assert_allclose(P[names.index("f"), :2], demo.running_gradient(*point),
+                               rtol=0, atol=1e-14)
+    a = np.eye(7)[names.index("f")]        # from the left: the reverse sweep
+    for J in Js[::-1]:
+        a = a @ J
+    np.testing.assert_allclose(a[:2], demo.running_gradient(*point), rtol=0, atol=1e-14)
+
+
+def test_step_jacobians_sum_the_two_edges_of_x_times_x():
+    x = Value(1.5, "x")
+    names, Js = demo.step_jacobians(x * x)
+    assert Js[0][1, 0] == 3.0
+    with pytest.raises(TypeError, match="step_jacobians: expected a Value, got float"):
+        demo.step_jacobians(1.0)
 
 
 # --- the cost of a Jacobian -------------------------------------------------------------------
@@ -258,13 +336,16 @@ def test_mlp_function_is_reproducible_and_checks_its_input():
         demo.operation_counts(2, 1.0)
 
 
-def test_time_jacobians_fields():
-    t = demo.time_jacobians(3, 2, hidden=4, repeats=2)
+@pytest.mark.parametrize("clock", ["cpu", "wall"])
+def test_time_jacobians_fields(clock):
+    t = demo.time_jacobians(3, 2, hidden=4, repeats=2, clock=clock)
     assert (t.n, t.q, t.forward_passes, t.reverse_passes) == (3, 2, 3, 2)
     assert t.forward_seconds > 0 and t.reverse_seconds > 0
     assert t.max_difference < 1e-13
     with pytest.raises(ValueError, match="time_jacobians: expected repeats >= 1, got 0"):
         demo.time_jacobians(1, 1, repeats=0)
+    with pytest.raises(ValueError, match="time_jacobians: expected clock to be 'cpu' or 'wall'"):
+        demo.time_jacobians(1, 1, clock="gpu")
 
 
 def test_jacobian_timings_series_and_bad_sizes():
@@ -291,27 +372,131 @@ def test_draw_timings():
         demo.draw_timings([1, 2])
 
 
+@pytest.mark.parametrize("n,q,hidden", [(1, 1, 8), (3, 2, 4), (16, 3, 8)])
+def test_mlp_jacobian_is_the_product_of_the_layer_jacobians(n, q, hidden):
+    x = np.linspace(-0.8, 0.6, n)
+    J = jacobian_reverse(demo.mlp_function(n, q, hidden, rng=5), x).jacobian
+    np.testing.assert_allclose(demo.mlp_jacobian(n, q, hidden, rng=5, x=x), J, rtol=0,
+                               atol=1e-13)
+    with pytest.raises(ValueError, match=r"mlp_jacobian: expected x of shape \(3,\), got"):
+        demo.mlp_jacobian(3, 1, x=[1.0, 2.0])
+
+
+@pytest.mark.parametrize("n,q,hidden", [(1, 1, 1), (3, 2, 4), (8, 1, 8)])
+def test_tape_counts_walk_the_recorded_graph(n, q, hidden):
+    counts = demo.operation_counts(n, q, hidden)
+    tape = demo.tape_counts(demo.mlp_function(n, q, hidden, rng=1), np.full(n, 0.3))
+    assert tape.per_pass == counts.ops_per_pass
+    assert tape.per_sweep == (counts.ops_per_sweep,) * q
+
+
+def test_tape_counts_would_notice_a_wrong_formula():
+    # a program with a shared node and a constant: 3 operations, sweeps of 2 and 1
+    tape = demo.tape_counts(lambda xs: [2.0 * xs[0] * xs[1], xs[1].tanh()], [1.0, 2.0])
+    assert tape == demo.TapeCounts(3, (2, 1))
+    assert demo.tape_counts(lambda xs: xs[0] * xs[0], [3.0]) == demo.TapeCounts(1, (1,))
+    with pytest.raises(TypeError, match="tape_counts: expected f to return Values"):
+        demo.tape_counts(lambda xs: [1.0], [0.0])
+    with pytest.raises(TypeError, match="tape_counts: expected f to be a callable"):
+        demo.tape_counts(3, [0.0])
+
+
 @pytest.mark.filterwarnings("error")
-@pytest.mark.parametrize("n,q", [(8, 2), (1, 5), (5, 1), (20, 20)])
-def test_draw_cost(n, q):
-    fig = demo.draw_cost(n, q)
-    ax_j, ax_w = fig.axes[0], fig.axes[1]
+@pytest.mark.parametrize("n,q", [(8, 2), (1, 5), (5, 1), (32, 32)])
+def test_jacobian_cost_figure(n, q):
+    from book.live import Renderer
+
+    r = Renderer(demo.JacobianCost())
+    r.rgba({"n": n, "q": q})
+    live = r.live
+    ax_j, ax_w = r.fig.axes
     assert _labelled(ax_j) and _labelled(ax_w)
     c = demo.operation_counts(n, q)
-    winner = "reverse" if c.reverse_total < c.forward_total else "forward"
-    assert winner in ax_w.get_title()
-    # the heat map is the true Jacobian
-    mesh = ax_j.collections[0]
-    f = demo.mlp_function(n, q, rng=0)
-    J = jacobian_reverse(f, np.linspace(-1.0, 1.0, n)).jacobian
-    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(q, n), J, atol=1e-13)
+    if c.forward_total != c.reverse_total:
+        winner = "reverse" if c.reverse_total < c.forward_total else "forward"
+        assert winner in live.verdict.get_text()
+    # the heat map is the Jacobian (scaled), in the top-left q x n corner of the frame
+    grid = live.mesh.get_array().reshape(32, 32)
+    J = jacobian_reverse(demo.mlp_function(n, q, rng=0), np.linspace(-1.0, 1.0, n)).jacobian
+    np.testing.assert_allclose(grid[:q, :n], J / np.abs(J).max(), atol=1e-12)
+    mask = np.ma.getmaskarray(grid)
+    assert not mask[:q, :n].any() and mask[q:, :].all() and mask[:, n:].all()
+    np.testing.assert_allclose(live.rev_line.get_ydata()[n - 1], c.reverse_total)
+    assert f"{q} \u00d7 {n}" in live.shape.get_text()
+    assert f"n = {n}" in live.describe(n=n, q=q)
+    r.close()
 
 
-def test_draw_cost_rejects_bad_sizes():
-    with pytest.raises(ValueError, match=r"draw_cost: expected n <= 64 .*, got 65"):
-        demo.draw_cost(65, 1)
-    with pytest.raises(ValueError, match="draw_cost: expected q >= 1, got 0"):
-        demo.draw_cost(2, 0)
+def test_jacobian_cost_rejects_sizes_beyond_the_frame():
+    from book.live import Renderer
+
+    r = Renderer(demo.JacobianCost())
+    with pytest.raises(ValueError, match=r"JacobianCost: expected n and q <= 32, got n = 33"):
+        r.rgba({"n": 33, "q": 1})
+    r.close()
+    with pytest.raises(ValueError, match="JacobianCost: expected q >= 1, got 0"):
+        demo.JacobianCost().describe(n=2, q=0)
+
+
+def test_jacobian_cost_experiment_grid():
+    exp = demo.jacobian_cost_experiment()
+    assert exp.main == "n" and len(exp.grid()) == 36
+    assert {"n": 8, "q": 2} in exp.grid()
+
+
+# --- the payoff: scalars against arrays ------------------------------------------------------
+
+def test_two_digits_splits_two_classes():
+    X_train, y_train, X_test, y_test = demo.two_digits(3, 8, n_train=200, rng=1)
+    assert X_train.shape == (200, 64) and len(X_test) == len(y_test) == 357 - 200
+    assert set(np.unique(np.concatenate([y_train, y_test]))) == {0.0, 1.0}
+    assert 0.0 <= X_train.min() and X_train.max() <= 1.0
+    again = demo.two_digits(3, 8, n_train=200, rng=1)
+    np.testing.assert_array_equal(again[0], X_train)
+    with pytest.raises(ValueError, match="two_digits: expected two different digits"):
+        demo.two_digits(3, 3)
+    with pytest.raises(ValueError, match="two_digits: expected n_train < 357"):
+        demo.two_digits(3, 8, n_train=400)
+
+
+def test_train_layers_matches_a_scalar_engine_step_by_step():
+    """One SGD step of the layers equals one computed with Value, weight by weight."""
+    from nnlib.layers import mlp
+
+    X, y, _, _ = demo.two_digits(n_train=60, rng=0)
+    batches = [(X[i:i + 20, :6], y[i:i + 20]) for i in range(0, 60, 20)]
+    net = mlp([6, 3, 1], "tanh", rng=2)
+    W1, b1, W2, b2 = (p.data.copy() for p in net.parameters())
+    losses = demo.train_layers(net, batches, lr=0.4)
+    P = [Value(w) for w in W1.ravel()] + [Value(b) for b in b1] + \
+        [Value(w) for w in W2.ravel()] + [Value(b2[0])]
+    scalar_losses = []
+    for X_b, y_b in batches:
+        total = Value(0.0)
+        for x, t in zip(X_b.tolist(), y_b.tolist(), strict=True):
+            h = [sum((P[j * 6 + k] * x[k] for k in range(6)), P[18 + j]).tanh() for j in range(3)]
+            z = sum((P[21 + j] * h[j] for j in range(3)), P[24])
+            total = total + ((1 + z.exp()).log() - t * z)
+        L = total / len(y_b)
+        L.backward()
+        for p in P:
+            p.data -= 0.4 * p.grad
+        scalar_losses.append(L.data)
+    np.testing.assert_allclose(scalar_losses, losses, rtol=1e-12)
+    np.testing.assert_allclose([p.data for p in P[:18]], net[0].weight.data.ravel(), atol=1e-12)
+
+
+@pytest.mark.filterwarnings("error")
+def test_draw_payoff():
+    fig = demo.draw_payoff([0.7, 0.6, 0.5], [0.7, 0.6, 0.5], 3.0, 0.003)
+    ax_l, ax_t = fig.axes
+    assert _labelled(ax_l) and ax_t.get_xlabel()
+    assert "1,000" in ax_t.get_title()
+    assert fig.get_figwidth() <= 7.6
+    with pytest.raises(ValueError, match="draw_payoff: expected two equally long"):
+        demo.draw_payoff([0.7], [0.7, 0.6], 1.0, 1.0)
+    with pytest.raises(ValueError, match="draw_payoff: expected positive times"):
+        demo.draw_payoff([0.7], [0.7], 0.0, 1.0)
 
 
 def test_no_warnings_from_the_module_import():
