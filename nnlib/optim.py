@@ -14,9 +14,19 @@ The update rules are PyTorch's (``torch.optim``), written out line by line in ea
 Notes in the book's notation: :math:`\theta` a parameter, :math:`g` its gradient,
 :math:`\eta` the learning rate, :math:`\mu` the momentum, :math:`\beta_1, \beta_2` Adam's
 decay rates, :math:`m, v` the running averages and :math:`\hat m, \hat v` their
-bias-corrected versions. Only one group of parameters is supported (no ``param_groups``):
-every parameter shares the hyper-parameters, which are plain attributes (``optimizer.lr``,
+bias-corrected versions. The hyper-parameters are plain attributes (``optimizer.lr``,
 ``optimizer.momentum``, ...) that a schedule or a slider may change between steps.
+
+**Parameter groups.** As in PyTorch, ``params`` may also be a list of dicts, each with its
+parameters and its own options, for example no weight decay on biases (Chapter 13)::
+
+    SGD([{"params": weights, "weight_decay": 1e-4},
+         {"params": biases, "weight_decay": 0.0}], lr=0.1, momentum=0.9)
+
+An option a group does not set follows the optimiser's attribute. A group's own ``lr`` is
+kept in proportion to ``optimizer.lr``: a schedule that halves ``optimizer.lr`` halves every
+group's rate. ``optimizer.param_groups`` shows each group's parameters and the options in
+force.
 
 Per-parameter state (momentum buffers, running averages, step counts) lives in
 ``optimizer.state``, a list aligned with ``optimizer.params``; buffers are created at the
@@ -86,6 +96,12 @@ def _parameter_list(params, where: str, *, for_clipping: bool = False) -> list:
     return items
 
 
+def _is_group_list(params) -> bool:
+    """True for PyTorch-style parameter groups: a non-empty list or tuple of dicts."""
+    return isinstance(params, (list, tuple)) and bool(params) and \
+        all(isinstance(g, Mapping) for g in params)
+
+
 def _check_betas(betas, where: str) -> tuple:
     if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
         raise TypeError(f"{where}: expected betas to be a pair (beta1, beta2), got "
@@ -151,9 +167,79 @@ class Optimizer:
     _state_names: tuple = ()
 
     def __init__(self, params, lr):
-        self.params = _parameter_list(params, type(self).__name__)
+        where = type(self).__name__
+        self._group_options: list[dict] = []       # each group's own options, as given
+        if _is_group_list(params):
+            self.params, members = [], []
+            for k, group in enumerate(params):
+                if "params" not in group:
+                    raise ValueError(f"{where}: parameter group {k} has no 'params' entry; "
+                                     f"write {{'params': [...], 'weight_decay': ...}}.")
+                items = _parameter_list(group["params"], f"{where} (parameter group {k})")
+                members.append(list(range(len(self.params), len(self.params) + len(items))))
+                self.params.extend(items)
+                self._group_options.append({key: value for key, value in group.items()
+                                            if key != "params"})
+            _parameter_list(self.params, where)        # a parameter in two groups
+        else:
+            self.params = _parameter_list(params, where)
+            members = [list(range(len(self.params)))]
+            self._group_options.append({})
+        self._members = members
         self.lr = lr
         self.state = [{"step": 0} for _ in self.params]
+        self._lr_scales = [1.0] * len(members)
+        self._overrides: list[dict] = [{} for _ in members]
+        self._check_groups()
+
+    # -- parameter groups --------------------------------------------------------------------
+    def _check_groups(self) -> None:
+        """Check every group's options against this optimiser's (called again once a
+        subclass has set its defaults)."""
+        where = type(self).__name__
+        known = ("lr", *self._hyper_names)
+        scales, overrides = [], []
+        for k, options in enumerate(self._group_options):
+            unknown = sorted(set(options) - set(known))
+            if unknown:
+                raise ValueError(f"{where}: parameter group {k} sets {unknown}, which "
+                                 f"{where} does not have; its options are {list(known)}.")
+            scale = 1.0
+            if "lr" in options:
+                group_lr = check_nonnegative(options["lr"], f"{where} (parameter group {k})",
+                                             "lr")
+                if self.lr == 0:
+                    raise ValueError(f"{where}: parameter group {k} sets lr={group_lr}, which "
+                                     f"is kept in proportion to the optimiser's lr; that needs "
+                                     f"lr > 0, got lr=0.")
+                scale = group_lr / self.lr
+            hyper = {k2: v for k2, v in options.items() if k2 != "lr"}
+            if hyper and all(hasattr(self, name) for name in self._hyper_names):
+                merged = {name: getattr(self, name) for name in self._hyper_names}
+                merged.update(hyper)
+                checked = self._check_hyper(merged, f"{where} (parameter group {k})")
+                hyper = {name: checked[name] for name in hyper}
+            scales.append(scale)
+            overrides.append(hyper)
+        self._lr_scales, self._overrides = scales, overrides
+
+    def _groups(self):
+        """``(options, indices)`` for every group: the options in force for this step (the
+        group's own, else the optimiser's attributes) and the positions of its parameters in
+        ``params``/``state``."""
+        for scale, own, members in zip(self._lr_scales, self._overrides, self._members,
+                                       strict=True):
+            options = {name: own.get(name, getattr(self, name)) for name in self._hyper_names}
+            options["lr"] = self.lr * scale
+            yield options, members
+
+    @property
+    def param_groups(self) -> list:
+        """Each group's parameters and the options in force, as PyTorch lists them: a list of
+        dicts ``{"params": [...], "lr": ..., <hyper-parameter>: ...}`` (a copy: to change an
+        option, set the optimiser's attribute, or build the optimiser with the group's own)."""
+        return [{"params": [self.params[i] for i in members], **options}
+                for options, members in self._groups()]
 
     # -- the learning rate, checked whenever it is set (by the user or by a schedule) --------
     @property
@@ -165,9 +251,11 @@ class Optimizer:
         self._lr = check_nonnegative(value, type(self).__name__, "lr")
 
     def _set_hyper(self, **values) -> None:
-        """Check the hyper-parameters other than ``lr`` together, then set them."""
+        """Check the hyper-parameters other than ``lr`` together, then set them (and check
+        the groups' own options against them)."""
         for name, value in self._check_hyper(values, type(self).__name__).items():
             setattr(self, name, value)
+        self._check_groups()
 
     def _check_hyper(self, values: dict, where: str) -> dict:
         """Return the hyper-parameters checked and converted (errors name ``where``);
@@ -194,15 +282,23 @@ class Optimizer:
         dict
             ``{"state": {i: {"step": int, buffer_name: ndarray, ...}}, "hyperparams":
             {"lr": float, ...}}`` where ``i`` is the parameter's position in ``params``
-            (PyTorch's layout, without parameter groups). Training on from a copy loaded
-            with :meth:`load_state_dict` gives exactly the same numbers as never stopping.
+            (PyTorch's layout), and, for an optimiser built with parameter groups,
+            ``"param_groups"``: each group's positions and own options. Training on from a
+            copy loaded with :meth:`load_state_dict` gives exactly the same numbers as never
+            stopping.
         """
         state = {i: {name: (value.copy() if isinstance(value, np.ndarray) else value)
                      for name, value in s.items()}
                  for i, s in enumerate(self.state)}
         hyper = {"lr": self.lr}
         hyper.update((name, getattr(self, name)) for name in self._hyper_names)
-        return {"state": state, "hyperparams": hyper}
+        out = {"state": state, "hyperparams": hyper}
+        if len(self._members) > 1 or self._group_options[0]:
+            out["param_groups"] = [{"params": list(members), **dict(options)}
+                                   for members, options in zip(self._members,
+                                                               self._group_options,
+                                                               strict=True)]
+        return out
 
     def load_state_dict(self, state_dict) -> None:
         """Restore buffers and hyper-parameters saved by :meth:`state_dict`.
@@ -220,11 +316,21 @@ class Optimizer:
         """
         name = type(self).__name__
         where = f"{name}.load_state_dict"
-        if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "hyperparams"}:
+        keys = {"state", "hyperparams"}
+        if isinstance(state_dict, Mapping) and "param_groups" in state_dict:
+            keys.add("param_groups")
+        if not isinstance(state_dict, Mapping) or set(state_dict) != keys:
             got = sorted(map(str, state_dict)) if isinstance(state_dict, Mapping) \
                 else type(state_dict).__name__
             raise TypeError(f"{where}: expected the dict returned by {name}.state_dict(), with "
-                            f"keys ['hyperparams', 'state'], got {got}.")
+                            f"keys ['hyperparams', 'state'] (and 'param_groups' for an "
+                            f"optimiser built with groups), got {got}.")
+        mine = self.state_dict().get("param_groups")
+        theirs = state_dict.get("param_groups")
+        if (mine is None) != (theirs is None) or (mine is not None and [
+                g["params"] for g in mine] != [list(g.get("params", [])) for g in theirs]):
+            raise ValueError(f"{where}: the saved state has other parameter groups than this "
+                             f"optimiser; build it with the same groups before loading.")
         hyper, states = state_dict["hyperparams"], state_dict["state"]
         expected = {"lr", *self._hyper_names}
         if not isinstance(hyper, Mapping) or set(hyper) != expected:
@@ -260,6 +366,10 @@ class Optimizer:
         self.lr = lr
         for key, value in checked.items():
             setattr(self, key, value)
+        if theirs is not None:
+            self._group_options = [{k: v for k, v in g.items() if k != "params"}
+                                   for g in theirs]
+        self._check_groups()
         self.state = new_states
 
     def _buffer(self, i: int, name: str) -> np.ndarray:
@@ -389,19 +499,22 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """Update every parameter once (see Notes of :class:`SGD`)."""
-        lr, mu, tau, wd = self.lr, self.momentum, self.dampening, self.weight_decay
-        for p, state in zip(self.params, self.state, strict=True):
-            g = p.grad if wd == 0 else p.grad + wd * p.data
-            if mu != 0:
-                b = state.get("momentum_buffer")
-                if b is None:                      # first step: b_1 = g_1
-                    b = state["momentum_buffer"] = np.array(g, dtype=p.data.dtype, copy=True)
-                else:                              # b_t = mu b_{t-1} + (1 - tau) g
-                    b *= mu
-                    b += g if tau == 0 else (1.0 - tau) * g
-                g = g + mu * b if self.nesterov else b
-            p.data -= lr * g
-            state["step"] += 1
+        for h, members in self._groups():
+            lr, mu, tau, wd = h["lr"], h["momentum"], h["dampening"], h["weight_decay"]
+            for i in members:
+                p, state = self.params[i], self.state[i]
+                g = p.grad if wd == 0 else p.grad + wd * p.data
+                if mu != 0:
+                    b = state.get("momentum_buffer")
+                    if b is None:                  # first step: b_1 = g_1
+                        b = state["momentum_buffer"] = np.array(g, dtype=p.data.dtype,
+                                                                copy=True)
+                    else:                          # b_t = mu b_{t-1} + (1 - tau) g
+                        b *= mu
+                        b += g if tau == 0 else (1.0 - tau) * g
+                    g = g + mu * b if h["nesterov"] else b
+                p.data -= lr * g
+                state["step"] += 1
 
 
 # -- RMSprop ---------------------------------------------------------------------------------
@@ -496,27 +609,30 @@ class RMSprop(Optimizer):
 
     def step(self) -> None:
         """Update every parameter once (see Notes of :class:`RMSprop`)."""
-        lr, alpha, eps, mu, wd = self.lr, self.alpha, self.eps, self.momentum, self.weight_decay
-        for i, (p, state) in enumerate(zip(self.params, self.state, strict=True)):
-            g = p.grad if wd == 0 else p.grad + wd * p.data
-            v = self._buffer(i, "square_avg")
-            v *= alpha
-            v += (1.0 - alpha) * np.square(g)
-            if self.centered:
-                g_avg = self._buffer(i, "grad_avg")
-                g_avg *= alpha
-                g_avg += (1.0 - alpha) * g
-                rms = np.sqrt(np.maximum(v - np.square(g_avg), 0.0))   # >= 0 up to rounding
-            else:
-                rms = np.sqrt(v)
-            delta = g / (rms + eps)
-            if mu != 0:
-                b = self._buffer(i, "momentum_buffer")
-                b *= mu
-                b += delta
-                delta = b
-            p.data -= lr * delta
-            state["step"] += 1
+        for h, members in self._groups():
+            lr, alpha, eps, mu, wd = h["lr"], h["alpha"], h["eps"], h["momentum"], \
+                h["weight_decay"]
+            for i in members:
+                p, state = self.params[i], self.state[i]
+                g = p.grad if wd == 0 else p.grad + wd * p.data
+                v = self._buffer(i, "square_avg")
+                v *= alpha
+                v += (1.0 - alpha) * np.square(g)
+                if h["centered"]:
+                    g_avg = self._buffer(i, "grad_avg")
+                    g_avg *= alpha
+                    g_avg += (1.0 - alpha) * g
+                    rms = np.sqrt(np.maximum(v - np.square(g_avg), 0.0))  # >= 0 up to rounding
+                else:
+                    rms = np.sqrt(v)
+                delta = g / (rms + eps)
+                if mu != 0:
+                    b = self._buffer(i, "momentum_buffer")
+                    b *= mu
+                    b += delta
+                    delta = b
+                p.data -= lr * delta
+                state["step"] += 1
 
 
 # -- Adam and AdamW --------------------------------------------------------------------------
@@ -623,30 +739,32 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """Update every parameter once (see Notes of :class:`Adam` / :class:`AdamW`)."""
-        lr, eps, wd = self.lr, self.eps, self.weight_decay
-        beta1, beta2 = self.betas
-        l2 = 0.0 if self._decoupled else wd          # the weight decay that enters g
-        for i, (p, state) in enumerate(zip(self.params, self.state, strict=True)):
-            if self._decoupled and wd != 0:
-                p.data *= 1.0 - lr * wd               # AdamW: theta <- (1 - eta lambda) theta
-            g = p.grad if l2 == 0 else p.grad + l2 * p.data
-            t = state["step"] + 1
-            m = self._buffer(i, "exp_avg")
-            v = self._buffer(i, "exp_avg_sq")
-            m *= beta1
-            m += (1.0 - beta1) * g
-            v *= beta2
-            v += (1.0 - beta2) * np.square(g)
-            if self.amsgrad:
-                v_max = self._buffer(i, "max_exp_avg_sq")
-                np.maximum(v_max, v, out=v_max)
-                v = v_max
-            # Python floats, so that a float32 parameter stays float32
-            bias1 = 1.0 - beta1 ** t
-            bias2 = 1.0 - beta2 ** t
-            denom = np.sqrt(v) / math.sqrt(bias2) + eps     # sqrt(hat v) + eps
-            p.data -= (lr / bias1) * m / denom              # eta hat m / (sqrt(hat v) + eps)
-            state["step"] = t
+        for h, members in self._groups():
+            lr, eps, wd = h["lr"], h["eps"], h["weight_decay"]
+            beta1, beta2 = h["betas"]
+            l2 = 0.0 if self._decoupled else wd      # the weight decay that enters g
+            for i in members:
+                p, state = self.params[i], self.state[i]
+                if self._decoupled and wd != 0:
+                    p.data *= 1.0 - lr * wd           # AdamW: theta <- (1 - eta lambda) theta
+                g = p.grad if l2 == 0 else p.grad + l2 * p.data
+                t = state["step"] + 1
+                m = self._buffer(i, "exp_avg")
+                v = self._buffer(i, "exp_avg_sq")
+                m *= beta1
+                m += (1.0 - beta1) * g
+                v *= beta2
+                v += (1.0 - beta2) * np.square(g)
+                if h["amsgrad"]:
+                    v_max = self._buffer(i, "max_exp_avg_sq")
+                    np.maximum(v_max, v, out=v_max)
+                    v = v_max
+                # Python floats, so that a float32 parameter stays float32
+                bias1 = 1.0 - beta1 ** t
+                bias2 = 1.0 - beta2 ** t
+                denom = np.sqrt(v) / math.sqrt(bias2) + eps     # sqrt(hat v) + eps
+                p.data -= (lr / bias1) * m / denom              # eta hat m / (sqrt(hat v) + eps)
+                state["step"] = t
 
 
 class AdamW(Adam):
