@@ -147,16 +147,22 @@ def callback_times(chapter: str) -> dict:
 import importlib, json, statistics, time
 from nnlib import plot
 plot.use_book_style()
+from book import live
 module = importlib.import_module("book.ch{chapter}")
 out = {{}}
 for make in getattr(module, "EXPERIMENTS", ()):
     exp = make()
     w = exp.widget()
     c = exp.controls[exp.main]
-    grid = c.values()
     base = exp.defaults[exp.main]
-    i = min(range(len(grid)), key=lambda j: abs(grid.index(base) - j) if base in grid else j)
-    other = grid[i + 1] if i + 1 < len(grid) else grid[i - 1]
+    if isinstance(c, live.Pick):        # tick or untick the first option
+        first = c.values()[0]
+        other = tuple(v for v in c.values() if (v in base) != (v == first))
+    else:
+        grid = c.values()
+        i = min(range(len(grid)), key=lambda j: abs(grid.index(base) - j) if base in grid
+                else j)
+        other = grid[i + 1] if i + 1 < len(grid) else grid[i - 1]
     ts = []
     for k in range(10):
         t = time.perf_counter()

@@ -1,9 +1,11 @@
 """Experiments of Chapter 3 (Activation functions).
 
-Plain functions behind the chapter's figures and widgets: every draw function returns a
-matplotlib Figure and is used by both the static figure and the interactive version, so it can
-be timed and tested without a widget. The numerically heavier helpers (training a small
-network, counting dead units, minimising an activation) live here too.
+The chapter's two live experiments (:class:`Comparison`, any set of activation functions with
+their derivatives; :class:`GradientDepth`, the activations' share of a gradient after N
+layers), the static figures drawn from them with :func:`book.live.small_multiples`, and the
+heavier helpers behind the chapter's other figures and numbers: training networks on a sine
+and on the 8x8 digits, a sigmoid unit's gain, the cost of outputs that are not centred on
+zero, dead ReLU units, a PReLU's learned slope and softmax's temperature.
 
 All activation values and derivatives come from :mod:`nnlib.functional`; randomness comes only
 from explicit seeds.
@@ -11,85 +13,93 @@ from explicit seeds.
 
 from __future__ import annotations
 
+import functools
+import math
+from dataclasses import dataclass
+
 import matplotlib.pyplot as plt
 import numpy as np
-from scipy import optimize
+from matplotlib import patheffects
+from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Affine2D
+from scipy import integrate, optimize
 
+from nnlib import data, layers, losses, optim, probes
 from nnlib import functional as F
-from nnlib import layers, losses, optim
 from nnlib._checks import as_array, check_finite_scalar, check_int, check_positive, make_rng
 from nnlib.plot import COLORS
-from nnlib.train import layer_outputs
+from nnlib.train import fit, layer_outputs
+
+from . import live
+from .shared import one_blas_thread
 
 __all__ = [
-    "ACTIVATIONS",
-    "GROUPS",
-    "GROUP_FINDINGS",
-    "evaluate",
-    "draw_activations",
-    "draw_activation_groups",
-    "minimum",
-    "gelu_tanh_max_difference",
-    "derivative_path_products",
-    "draw_gradient_through_depth",
-    "draw_depth_panels",
-    "fit_sine",
-    "draw_sine_fits",
-    "dead_fraction",
-    "dead_fraction_vs_bias",
-    "dead_fraction_theory",
-    "train_relu_net",
-    "dead_fraction_vs_lr",
-    "draw_dead_relus",
-    "same_sign_fraction",
-    "train_prelu_slope",
-    "draw_prelu_slope",
-    "draw_softmax_temperature",
+    "Style", "GREY", "ACTIVATIONS", "FAMILIES", "SINE_HIDDEN", "DIGITS_HIDDEN", "evaluate",
+    "minimum", "gelu_tanh_max_difference",
+    "extremes", "Comparison", "comparison_experiment", "draw_families",
+    "derivative_path_products", "path_quantiles", "GradientDepth", "gradient_depth_experiment",
+    "draw_depth_panels", "unit_gain", "mean_unit_gain", "gain_bound",
+    "fit_sine", "draw_sine_fits", "compare_on_digits", "draw_digits",
+    "same_sign_fraction", "random_features", "gd_steps_to_fit", "gd_losses",
+    "dead_fraction", "dead_fraction_vs_bias", "dead_fraction_theory", "train_relu_net",
+    "dead_fraction_vs_lr", "draw_dead_relus", "train_prelu_slope", "draw_prelu_slope",
+    "draw_softmax_temperature", "EXPERIMENTS",
 ]
 
-#: The activation functions of the comparison: name -> (label, colour, line style).
-#: ``leaky_relu`` and ``elu`` take their alpha from the caller; PReLU is a Leaky ReLU whose
-#: slope is learned, so it has the same curve and is not drawn separately.
+
+# --------------------------------------------------------------------------------------------
+# the functions and how each one is drawn
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Style:
+    """How one activation is drawn: its label, colour, line style and family."""
+
+    label: str
+    color: str
+    linestyle: object
+    family: str
+    outline: str | None = None   # a dark edge for a light colour (Okabe-Ito yellow)
+
+
+_DASHED = (0, (5.0, 2.2))
+_DASHDOT = (0, (6.0, 2.0, 1.6, 2.0))
+#: A ninth colour next to the eight of the Okabe-Ito palette: a neutral grey, which reads the
+#: same for every kind of colour vision.
+GREY = "#7a7a7a"
+
+#: The activations of the comparison, in the order of its check boxes. Every one has its own
+#: colour (the eight Okabe-Ito colours of :data:`nnlib.plot.COLORS` and a grey) and the line
+#: style of its family: solid for the saturating functions, dashed for the ReLU family,
+#: dash-dotted for the smooth ReLUs. PReLU is a Leaky ReLU whose slope is learned, and the
+#: tanh approximation of GELU differs from GELU by less than 5e-4: neither is drawn apart.
 ACTIVATIONS = {
-    "sigmoid": ("sigmoid", COLORS[0], "-"),
-    "tanh": ("tanh", COLORS[1], "-"),
-    "relu": ("ReLU", COLORS[7], "-"),
-    "leaky_relu": ("Leaky ReLU", COLORS[2], "--"),
-    "elu": ("ELU", COLORS[3], "-"),
-    "selu": ("SELU", COLORS[4], "-."),
-    "softplus": ("softplus", COLORS[5], "-"),
-    "gelu": ("GELU", COLORS[3], "--"),
-    "silu": ("SiLU / Swish", COLORS[2], "-"),
+    "sigmoid": Style("sigmoid", COLORS[0], "-", "saturating"),
+    "tanh": Style("tanh", COLORS[1], "-", "saturating"),
+    "relu": Style("ReLU", COLORS[7], _DASHED, "ReLU family"),
+    "leaky_relu": Style("Leaky ReLU", COLORS[2], _DASHED, "ReLU family"),
+    "elu": Style("ELU", COLORS[3], _DASHED, "ReLU family"),
+    "selu": Style("SELU", COLORS[4], _DASHED, "ReLU family"),
+    "softplus": Style("softplus", COLORS[5], _DASHDOT, "smooth ReLUs"),
+    "gelu": Style("GELU", COLORS[6], _DASHDOT, "smooth ReLUs", outline="#5c5500"),
+    "silu": Style("SiLU / Swish", GREY, _DASHDOT, "smooth ReLUs"),
 }
 
-#: Preset groups for the comparison widget (a drop-down stands in for a multi-select).
-GROUPS = {
-    "sigmoid family": ("sigmoid", "tanh"),
+#: The three families of the static comparison figure.
+FAMILIES = {
+    "saturating": ("sigmoid", "tanh"),
     "ReLU family": ("relu", "leaky_relu", "elu", "selu"),
     "smooth ReLUs": ("relu", "softplus", "gelu", "silu"),
-    "all": tuple(ACTIVATIONS),
-}
-
-#: The title of each group's figure: what the picture shows.
-GROUP_FINDINGS = {
-    "sigmoid family": "Sigmoid and tanh saturate: both derivatives vanish as |z| grows",
-    "ReLU family": "The ReLU family keeps slope 1 for z > 0 and differs only for z < 0",
-    "smooth ReLUs": "Smooth ReLUs round off the kink; GELU and SiLU dip below zero",
-    "all": "Only sigmoid and tanh lose their slope for large positive z",
 }
 
 
-def _check_name(name, where):
-    if name not in ACTIVATIONS:
+def _check_name(name, where, allowed=None):
+    allowed = tuple(ACTIVATIONS) if allowed is None else allowed
+    if name not in allowed:
         raise ValueError(f"{where}: unknown activation {name!r}; choose one of "
-                         f"{sorted(ACTIVATIONS)}.")
+                         f"{sorted(allowed)}.")
     return name
-
-
-def _check_group(group, where):
-    if group not in GROUPS:
-        raise ValueError(f"{where}: unknown group {group!r}; choose one of {list(GROUPS)}.")
-    return group
 
 
 def evaluate(name, z, *, leaky_alpha=0.1, elu_alpha=1.0):
@@ -130,141 +140,7 @@ def evaluate(name, z, *, leaky_alpha=0.1, elu_alpha=1.0):
         return F.leaky_relu(z, leaky_alpha), F.leaky_relu_grad(z, leaky_alpha)
     if name == "elu":
         return F.elu(z, elu_alpha), F.elu_grad(z, elu_alpha)
-    f = getattr(F, name)
-    return f(z), getattr(F, name + "_grad")(z)
-
-
-# Functions whose derivative jumps at z = 0 (for ELU only when alpha != 1).
-_KINKED = ("relu", "leaky_relu", "elu", "selu")
-
-
-def _grid(x_range, n=801):
-    x = x_range * np.linspace(-1.0, 1.0, n)
-    x[n // 2] = 0.0
-    return x
-
-
-def _plot_pair(ax_f, ax_d, names, x, leaky_alpha, elu_alpha, legend=True):
-    for name in names:
-        label, color, style = ACTIVATIONS[name]
-        if name == "leaky_relu":
-            label = f"Leaky ReLU ($\\alpha$ = {leaky_alpha:g})"
-        elif name == "elu":
-            label = f"ELU ($\\alpha$ = {elu_alpha:g})"
-        a, da = evaluate(name, x, leaky_alpha=leaky_alpha, elu_alpha=elu_alpha)
-        if name in _KINKED:
-            da = da.copy()
-            da[x == 0.0] = np.nan  # break the line at the jump instead of drawing a wall
-        ax_f.plot(x, a, color=color, linestyle=style, label=label)
-        ax_d.plot(x, da, color=color, linestyle=style, label=label)
-        if name in ("gelu", "silu"):
-            xm, fm = minimum(name)
-            if x[0] <= xm <= x[-1]:
-                ax_f.plot([xm], [fm], "o", color=color, markersize=5)
-    if "sigmoid" in names:
-        ax_d.axhline(0.25, color="#777777", linestyle=":", linewidth=1.2)
-        ax_d.annotate("1/4", xy=(x[0], 0.25), xytext=(2, 3), textcoords="offset points",
-                      fontsize=9, color="#555555")
-    for ax in (ax_f, ax_d):
-        ax.axhline(0.0, color="#999999", linewidth=0.8)
-        ax.axvline(0.0, color="#999999", linewidth=0.8)
-        ax.set_xlim(x[0], x[-1])
-        ax.set_xlabel("pre-activation $z$")
-    ax_f.set_ylabel("activation $f(z)$")
-    ax_d.set_ylabel("derivative $f'(z)$")
-    if legend:
-        ax_f.legend(loc="upper left", fontsize=9)
-
-
-def draw_activations(group="ReLU family", x_range=4.0, leaky_alpha=0.1, elu_alpha=1.0):
-    """Draw a group of activation functions (left) and their derivatives (right).
-
-    This is the callback of the chapter's interactive comparison.
-
-    Parameters
-    ----------
-    group : str
-        A key of :data:`GROUPS`: ``"sigmoid family"``, ``"ReLU family"``,
-        ``"smooth ReLUs"`` or ``"all"``.
-    x_range : float
-        The plot shows z in [-x_range, x_range]; positive.
-    leaky_alpha : float
-        Negative slope of the Leaky ReLU, in [0, 1].
-    elu_alpha : float
-        ELU's alpha, positive.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Two axes side by side: f(z) and f'(z). The minima of GELU and SiLU are marked.
-
-    See Also
-    --------
-    draw_activation_groups : the static small multiples. Chapter 3 (Activation functions).
-
-    Examples
-    --------
-    >>> fig = draw_activations("sigmoid family", x_range=6.0)
-    >>> [ax.get_xlabel() for ax in fig.axes]
-    ['pre-activation $z$', 'pre-activation $z$']
-    >>> plt.close(fig)
-    """
-    where = "draw_activations"
-    _check_group(group, where)
-    x_range = check_positive(x_range, where, "x_range")
-    leaky_alpha = check_finite_scalar(leaky_alpha, where, "leaky_alpha")
-    if not 0.0 <= leaky_alpha <= 1.0:
-        raise ValueError(f"{where}: expected leaky_alpha in [0, 1], got {leaky_alpha}.")
-    elu_alpha = check_positive(elu_alpha, where, "elu_alpha")
-    fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(8.8, 3.9))
-    _plot_pair(ax_f, ax_d, GROUPS[group], _grid(x_range), leaky_alpha, elu_alpha)
-    ax_f.set_title("functions")
-    ax_d.set_title("derivatives")
-    fig.suptitle(GROUP_FINDINGS[group])
-    return fig
-
-
-def draw_activation_groups(groups=("sigmoid family", "ReLU family", "smooth ReLUs"),
-                           x_range=4.0, leaky_alpha=0.1, elu_alpha=1.0):
-    """Small multiples: one row per group, the functions left and their derivatives right.
-
-    The static version of :func:`draw_activations`, for readers of the website.
-
-    Parameters
-    ----------
-    groups : sequence of str
-        Keys of :data:`GROUPS`, one row each.
-    x_range, leaky_alpha, elu_alpha : float
-        As in :func:`draw_activations`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Examples
-    --------
-    >>> fig = draw_activation_groups(("sigmoid family", "smooth ReLUs"))
-    >>> len(fig.axes)
-    4
-    >>> plt.close(fig)
-    """
-    where = "draw_activation_groups"
-    if isinstance(groups, str) or len(groups) == 0:
-        raise ValueError(f"{where}: expected a non-empty sequence of group names, got "
-                         f"{groups!r}.")
-    for g in groups:
-        _check_group(g, where)
-    x_range = check_positive(x_range, where, "x_range")
-    n = len(groups)
-    fig, axes = plt.subplots(n, 2, figsize=(8.8, 2.9 * n + 0.4), squeeze=False)
-    x = _grid(x_range)
-    for (ax_f, ax_d), g in zip(axes, groups, strict=True):
-        _plot_pair(ax_f, ax_d, GROUPS[g], x, leaky_alpha, elu_alpha)
-        ax_f.set_title(f"{g}: functions")
-        ax_d.set_title(f"{g}: derivatives")
-    fig.suptitle("Saturating functions lose their slope on both sides; "
-                 "rectifiers keep slope 1 for z > 0")
-    return fig
+    return getattr(F, name)(z), getattr(F, name + "_grad")(z)
 
 
 def minimum(name):
@@ -323,8 +199,315 @@ def gelu_tanh_max_difference(x_range=10.0, n=400_001):
     return float(d[k]), float(z[k])
 
 
-# --- vanishing gradients through depth ------------------------------------------------------
+def extremes(name, *, leaky_alpha=0.01, elu_alpha=1.0, z_max=50.0, n=200_001):
+    """Infimum and supremum of an activation over [-z_max, z_max], and its derivative's too.
+
+    The reference table of the chapter reads its ranges from here. On [-50, 50] the
+    saturating limits are reached to double precision (e^-50 < 2e-22), so an infimum of
+    -1.0 means the function approaches -1.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ACTIVATIONS`.
+    leaky_alpha, elu_alpha : float
+        As in :func:`evaluate`.
+    z_max : float
+    n : int
+        Grid points.
+
+    Returns
+    -------
+    dict
+        ``f_min``, ``f_max``, ``z_at_min`` (where f is smallest), ``df_min``, ``df_max``.
+
+    Examples
+    --------
+    >>> e = extremes("tanh")
+    >>> e["f_min"], e["f_max"], e["df_max"]
+    (-1.0, 1.0, 1.0)
+    """
+    where = "extremes"
+    _check_name(name, where)
+    z_max = check_positive(z_max, where, "z_max")
+    n = check_int(n, where, "n", minimum=3)
+    z = np.linspace(-z_max, z_max, n)
+    a, da = evaluate(name, z, leaky_alpha=leaky_alpha, elu_alpha=elu_alpha)
+    k = int(np.argmin(a))
+    return {"f_min": float(a[k]), "f_max": float(a.max()), "z_at_min": float(z[k]),
+            "df_min": float(da.min()), "df_max": float(da.max())}
+
+
+# --------------------------------------------------------------------------------------------
+# the live comparison: any set of functions, their derivatives, x range and Leaky slope
+# --------------------------------------------------------------------------------------------
+# Functions whose derivative jumps at z = 0 (ELU only when alpha != 1; the chapter's is 1).
+_KINKED = ("relu", "leaky_relu", "selu")
+_N_GRID = 801
+_KEY_COLUMNS = 3
+_D_LIMITS = (-0.25, 1.9)    # every derivative on any range: SELU reaches 1.758, GELU -0.129
+
+
+def _grid(x_range, n=_N_GRID):
+    x = x_range * np.linspace(-1.0, 1.0, n)
+    x[n // 2] = 0.0
+    return x
+
+
+@functools.lru_cache(maxsize=256)
+def _curves(name, x_range, leaky_alpha):
+    x = _grid(x_range)
+    a, da = evaluate(name, x, leaky_alpha=leaky_alpha)
+    if name in _KINKED:
+        da = da.copy()
+        da[x == 0.0] = np.nan    # break the line at the jump instead of drawing a wall
+    return x, a, da
+
+
+@functools.lru_cache(maxsize=64)
+def _f_limits(x_range, leaky_alpha):
+    """The function panel's y limits: every activation fits, whichever are picked."""
+    lo = min(float(np.nanmin(_curves(n, x_range, leaky_alpha)[1])) for n in ACTIVATIONS)
+    hi = max(float(np.nanmax(_curves(n, x_range, leaky_alpha)[1])) for n in ACTIVATIONS)
+    pad = 0.06 * (hi - lo)
+    return lo - pad, hi + pad
+
+
+def _key_label(name, leaky_alpha):
+    if name == "leaky_relu":
+        return f"Leaky ReLU (α={leaky_alpha:g})"
+    if name == "elu":
+        return "ELU (α=1)"
+    return ACTIVATIONS[name].label
+
+
+def _line_kwargs(style, lw=2.2):
+    kw = {"color": style.color, "linestyle": style.linestyle, "linewidth": lw}
+    if style.outline:
+        kw["path_effects"] = [patheffects.withStroke(linewidth=lw + 1.1,
+                                                     foreground=style.outline),
+                              patheffects.Normal()]
+    return kw
+
+
+def _check_picked(functions, where):
+    if isinstance(functions, str):
+        functions = (functions,)
+    functions = tuple(functions)
+    for name in functions:
+        _check_name(name, where)
+    return functions
+
+
+class Comparison(live.LiveFigure):
+    """Activation functions (left) and their derivatives (right), any subset of them.
+
+    Controls: ``x_range`` (the panels show z in [-x_range, x_range]), ``functions`` (a
+    :class:`book.live.Pick` of :data:`ACTIVATIONS`) and ``leaky_alpha`` (the Leaky ReLU's
+    negative slope). Each function is drawn the same whatever else is picked: the axis limits
+    depend on the range and the slope only, and each function has its own slot in the key
+    under the panels. On the website every function is a transparent layer of the frame.
+
+    The minima of GELU and SiLU are marked, and so is the sigmoid derivative's maximum 1/4.
+
+    Parameters
+    ----------
+    title : str or None
+        The figure's title; None gives the default (a finding), "" none (for small multiples,
+        whose panels get their own titles).
+    fixed_key : bool
+        True (the live figure): a slot in the key for every function, shown when it is
+        picked, so that nothing moves when others are ticked. False (a static figure): slots
+        for the picked functions only.
+
+    Examples
+    --------
+    >>> r = live.Renderer(Comparison())
+    >>> png = r.png({"x_range": 4.0, "functions": ("relu", "gelu"), "leaky_alpha": 0.1})
+    >>> png[:4] == b"\\x89PNG", [ax.get_xlabel() for ax in r.live.axes]
+    (True, ['pre-activation z', 'pre-activation z'])
+    >>> r.close()
+    """
+
+    size = (7.6, 5.0)
+    redraw_on = ("x_range", "leaky_alpha")   # the axis limits follow them
+    default_title = "Only sigmoid and tanh lose their slope for large positive z"
+
+    def __init__(self, title=None, fixed_key=True):
+        self.title = self.default_title if title is None else title
+        self.fixed_key = fixed_key
+
+    def build(self, fig, x_range, functions, leaky_alpha):
+        x_range = check_positive(x_range, "Comparison", "x_range")
+        picked = _check_picked(functions, "Comparison")
+        if fig is fig.figure:     # a whole figure, not a panel of small multiples
+            fig.set_layout_engine("none")
+        # Fixed margins in inches (no layout engine), fixed positions of the axis labels and
+        # titles, and few ticks: a change of the range redraws the whole figure, and this
+        # keeps that redraw cheap (matplotlib's automatic label placement measures every
+        # tick label first).
+        w_in, h_in = fig.bbox.width / fig.dpi, fig.bbox.height / fig.dpi
+        slots = list(ACTIVATIONS) if self.fixed_key else list(picked)
+        columns = _KEY_COLUMNS if self.fixed_key else 2
+        rows = max(1, math.ceil(len(slots) / columns))
+        key_h = 0.27 * rows + 0.08
+        below, top, left, gap, right = 0.58, 0.5, 0.78, 0.8, 0.22
+        pw = (w_in - left - gap - right) / 2
+        ph = h_in - key_h - below - top
+        y0 = (key_h + below) / h_in
+        self.ax_f = fig.add_axes([left / w_in, y0, pw / w_in, ph / h_in])
+        self.ax_d = fig.add_axes([(left + pw + gap) / w_in, y0, pw / w_in, ph / h_in])
+        self.axes = (self.ax_f, self.ax_d)
+        for ax in self.axes:
+            ax.axhline(0.0, color="#b0b0b0", linewidth=0.9, zorder=1.5)
+            ax.axvline(0.0, color="#b0b0b0", linewidth=0.9, zorder=1.5)
+            ax.set_xlabel("pre-activation z")     # plain text: no mathtext to lay out
+            ax.xaxis.set_label_coords(0.5, -0.33 / ph)
+            ax.yaxis.set_label_coords(-0.5 / pw, 0.5)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        self.ax_f.set_ylabel("activation f(z)")
+        self.ax_d.set_ylabel("derivative f′(z)")
+        self.ax_f.set_title("functions", fontsize=11, y=1.01)
+        self.ax_d.set_title("derivatives", fontsize=11, y=1.01)
+        self.ax_d.set_ylim(*_D_LIMITS)
+        self.ax_d.set_yticks([0.0, 0.5, 1.0, 1.5])
+        if self.title:
+            fig.text(0.1 / w_in, 1 - 0.08 / h_in, self.title, ha="left", va="top",
+                     fontsize=12, fontweight="bold")
+        self.lines, self.keys, self.extras = {}, {}, {}
+        slot_w = (w_in - 0.2) / columns
+        # the key is placed in inches from the lower left of this (sub)figure
+        to_fig = Affine2D().scale(1 / w_in, 1 / h_in) + fig.transSubfigure
+        for name, style in ACTIVATIONS.items():
+            kw = _line_kwargs(style)
+            self.lines[name] = (self.ax_f.plot([], [], zorder=3, **kw)[0],
+                                self.ax_d.plot([], [], zorder=3, **kw)[0])
+            self.keys[name] = ()
+            if name in slots:
+                r, c = divmod(slots.index(name), columns)
+                y = key_h - 0.04 - 0.27 * (r + 0.5)
+                x = 0.1 + c * slot_w
+                sample = Line2D([x + 0.02, x + 0.28], [y, y], transform=to_fig, **kw)
+                fig.add_artist(sample)
+                text = fig.text(x + 0.34, y, style.label, transform=to_fig, va="center",
+                                ha="left", fontsize=10)
+                self.keys[name] = (sample, text)
+            extras = []
+            if name in ("gelu", "silu"):
+                xm, fm = minimum(name)
+                extras.append(self.ax_f.plot([xm], [fm], "o", color=style.color, zorder=4,
+                                             markersize=6.5, markeredgecolor="#222222",
+                                             markeredgewidth=0.9)[0])
+            if name == "sigmoid":
+                extras.append(self.ax_d.axhline(0.25, color=style.color, linestyle=":",
+                                                linewidth=1.4, zorder=2.8))
+                extras.append(self.ax_d.text(0.02, 0.25, " max 1/4", color=style.color,
+                                             transform=self.ax_d.get_yaxis_transform(),
+                                             va="bottom", ha="left", fontsize=10, zorder=4))
+            self.extras[name] = extras
+            self.animate(*self.lines[name], *self.keys[name], *extras)
+
+    def update(self, x_range, functions, leaky_alpha):
+        picked = set(_check_picked(functions, "Comparison"))
+        for ax in self.axes:
+            ax.set_xlim(-x_range, x_range)
+        self.ax_f.set_ylim(*_f_limits(float(x_range), float(leaky_alpha)))
+        for name in ACTIVATIONS:
+            x, a, da = _curves(name, float(x_range), float(leaky_alpha))
+            on = name in picked
+            line_f, line_d = self.lines[name]
+            line_f.set_data(x, a)
+            line_d.set_data(x, da)
+            if self.keys[name]:
+                self.keys[name][1].set_text(_key_label(name, leaky_alpha))
+            for artist in (line_f, line_d, *self.keys[name]):
+                artist.set_visible(on)
+            for artist in self.extras[name]:
+                inside = True
+                if isinstance(artist, Line2D) and artist.get_marker() == "o":
+                    inside = abs(artist.get_xdata()[0]) <= x_range
+                artist.set_visible(on and inside)
+
+    def describe(self, x_range, functions, leaky_alpha):
+        functions = _check_picked(functions, "Comparison")
+        names = functions or tuple(ACTIVATIONS)   # the website's base frame: describe all
+        r = _fmt(x_range)
+        slopes, minima = [], []
+        for name in names:
+            _, da = evaluate(name, np.array([-x_range, x_range]), leaky_alpha=leaky_alpha)
+            slopes.append(f"{_key_label(name, leaky_alpha)} {da[0]:.2g} and {da[1]:.2g}")
+            if name in ("gelu", "silu"):
+                xm, fm = minimum(name)
+                minima.append(f"{ACTIVATIONS[name].label} {fm:.3f} at z = {xm:.2f}")
+        text = (f"Activation functions (left) and their derivatives (right) for z from -{r} "
+                f"to {r}. Slopes at z = -{r} and z = {r}: " + "; ".join(slopes) + ".")
+        if minima:
+            text += " Minima: " + "; ".join(minima) + "."
+        return text
+
+
+def _fmt(v):
+    return live._fmt(v)
+
+
+def comparison_experiment() -> live.Experiment:
+    """The chapter's comparison: :class:`Comparison` with its controls.
+
+    The functions first (check boxes, any subset: the main control, which a reader moves
+    most), then the z range and the Leaky ReLU's slope. On the website: ranges 2, 4 and 8,
+    slopes 0, 0.1, 0.25 and 0.5, each of the nine functions a layer of the frame (12 frames
+    of 10 images).
+    """
+    return live.Experiment(
+        "activation-comparison", Comparison(),
+        title="Activation functions and their derivatives",
+        caption=("Tick any set of functions. Dots mark the minima of GELU and SiLU; the dotted "
+                 "line is the sigmoid derivative's maximum, 1/4."),
+        controls=dict(
+            functions=live.Pick([(s.label, k) for k, s in ACTIVATIONS.items()],
+                                ("sigmoid", "tanh", "relu", "leaky_relu", "gelu"),
+                                label="functions"),
+            x_range=live.Slider(1.0, 10.0, 0.5, value=4.0, label="z range (±)",
+                                web=(2.0, 4.0, 8.0)),
+            leaky_alpha=live.Slider(0.0, 0.5, 0.01, value=0.1, label="Leaky ReLU slope α",
+                                    web=(0.0, 0.1, 0.25, 0.5))))
+
+
+def draw_families(x_range=4.0, leaky_alpha=0.1):
+    """The static comparison: one :class:`Comparison` panel per family of :data:`FAMILIES`.
+
+    Drawn with :func:`book.live.small_multiples`, so it is the live figure for three
+    settings of the check boxes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = draw_families()
+    >>> len(fig.subfigs)
+    3
+    >>> plt.close(fig)
+    """
+    x_range = check_positive(x_range, "draw_families", "x_range")
+    settings = [{"x_range": x_range, "functions": names, "leaky_alpha": leaky_alpha}
+                for names in FAMILIES.values()]
+    titles = [f"{family}: " + ", ".join(ACTIVATIONS[n].label for n in names)
+              for family, names in FAMILIES.items()]
+    fig = live.small_multiples(Comparison(title="", fixed_key=False), settings, ncols=1,
+                               titles=titles)
+    fig.suptitle("Saturating functions lose their slope; rectifiers keep slope 1 for z > 0",
+                 fontsize=12, fontweight="bold")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# vanishing gradients through depth
+# --------------------------------------------------------------------------------------------
 _DEPTH_NAMES = ("sigmoid", "tanh")
+_MAX_DEPTH = 50
 
 
 def derivative_path_products(name, depth, z_std=1.0, n_paths=2000, rng=None):
@@ -336,7 +519,7 @@ def derivative_path_products(name, depth, z_std=1.0, n_paths=2000, rng=None):
     Parameters
     ----------
     name : str
-        A key of :data:`ACTIVATIONS` (without a parameter: not leaky_relu or elu).
+        A key of :data:`ACTIVATIONS` other than leaky_relu and elu (which need a parameter).
     depth : int
         Largest N.
     z_std : float
@@ -369,94 +552,251 @@ def derivative_path_products(name, depth, z_std=1.0, n_paths=2000, rng=None):
     return np.cumprod(np.abs(getattr(F, name + "_grad")(z)), axis=1)
 
 
-def _draw_depth(ax, depth, z_std, n_paths, seed):
-    n = np.arange(1, depth + 1)
-    for i, name in enumerate(_DEPTH_NAMES):
-        label, color, _ = ACTIVATIONS[name]
-        p = derivative_path_products(name, depth, z_std, n_paths, rng=seed + i)
-        lo, med, hi = np.percentile(p, [10, 50, 90], axis=0)
-        ax.fill_between(n, lo, hi, color=color, alpha=0.2, linewidth=0)
-        ax.plot(n, med, "o-", color=color, markersize=3, label=f"{label} (median, 10-90 %)")
-    ax.plot(n, 0.25 ** n, "k--", linewidth=1.3, label="bound $4^{-N}$ for sigmoid")
-    ax.set_yscale("log")
-    ax.set_ylim(1e-30, 2.0)
-    ax.set_xlim(1, depth)
-    ax.set_xlabel("number of layers $N$")
-    ax.set_ylabel("$|f'(z_1) \\cdots f'(z_N)|$")
-    ax.set_title(f"std of $z$: {z_std:g}")
+@functools.lru_cache(maxsize=128)
+def path_quantiles(name, z_std, n_paths=2000, seed=0):
+    """10 %, 50 % and 90 % quantiles of :func:`derivative_path_products` for N = 1..50.
 
-
-def _check_depth_args(where, depth, z_std):
-    depth = check_int(depth, where, "depth", minimum=2)
-    z_std = check_positive(z_std, where, "z_std")
-    return depth, z_std
-
-
-def draw_gradient_through_depth(depth=20, z_std=1.0, n_paths=2000, seed=0):
-    """The activations' share of a gradient after N layers: sigmoid against tanh.
-
-    Parameters
-    ----------
-    depth : int
-        Largest number of layers, >= 2.
-    z_std : float
-        Std of the pre-activations (larger = more saturated units).
-    n_paths : int
-        Random paths per curve.
-    seed : int
-        Seed of the pre-activations.
+    The paths of one seed share their standard normal draws for every ``z_std`` (z is the
+    std times the same draws), so the curves move smoothly with the std.
 
     Returns
     -------
-    matplotlib.figure.Figure
-        The median and the 10 %-90 % band of the product on a log scale, and 4^-N.
+    ndarray of shape (3, 50)
+        Rows: the 10 % quantile, the median, the 90 % quantile; column N - 1 for N layers.
+        Read-only (cached).
 
     Examples
     --------
-    >>> fig = draw_gradient_through_depth(10, 1.0)
-    >>> fig.axes[0].get_xlabel()
-    'number of layers $N$'
-    >>> plt.close(fig)
+    >>> q = path_quantiles("sigmoid", 1.0)
+    >>> q.shape, bool(np.all(q[1] <= 0.25 ** np.arange(1, 51)))
+    ((3, 50), True)
     """
-    depth, z_std = _check_depth_args("draw_gradient_through_depth", depth, z_std)
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    _draw_depth(ax, depth, z_std, n_paths, seed)
-    ax.legend(loc="lower left", fontsize=9)
-    fig.suptitle("Each sigmoid layer multiplies the gradient by at most 1/4")
-    return fig
+    p = derivative_path_products(name, _MAX_DEPTH, z_std, n_paths, rng=seed)
+    q = np.percentile(p, [10, 50, 90], axis=0)
+    q.setflags(write=False)
+    return q
 
 
-def draw_depth_panels(z_stds=(0.5, 1.0, 3.0), depth=20, n_paths=2000, seed=0):
-    """Small multiples of :func:`draw_gradient_through_depth` over the pre-activation std.
+class GradientDepth(live.LiveFigure):
+    """The activations' share of a gradient after N layers, sigmoid against tanh.
+
+    Controls: ``z_std`` (std of the pre-activations; larger means more saturated units) and
+    ``depth`` (the largest N shown). The median of ``|f'(z_1) ... f'(z_N)|`` over 2000 random
+    paths and its 10 %-90 % band, on a log scale, with the sigmoid's bound 4^-N.
 
     Examples
     --------
-    >>> fig = draw_depth_panels((1.0, 3.0), depth=5)
-    >>> len(fig.axes)
+    >>> r = live.Renderer(GradientDepth())
+    >>> png = r.png({"z_std": 1.0, "depth": 20})
+    >>> r.live.ax.get_yscale(), r.live.ax.get_xlabel()
+    ('log', 'number of layers $N$')
+    >>> r.close()
+    """
+
+    size = (5.2, 4.6)
+    redraw_on = ("depth",)   # the x limits follow the depth
+    y_limits = (1e-30, 3.0)
+
+    def __init__(self, n_paths=2000, seed=0):
+        self.n_paths, self.seed = n_paths, seed
+
+    def _check(self, z_std, depth):
+        z_std = check_positive(z_std, "GradientDepth", "z_std")
+        depth = check_int(depth, "GradientDepth", "depth", minimum=2)
+        if depth > _MAX_DEPTH:
+            raise ValueError(f"GradientDepth: expected depth <= {_MAX_DEPTH}, got {depth}.")
+        return z_std, depth
+
+    def build(self, fig, z_std, depth):
+        self._check(z_std, depth)
+        ax = fig.add_subplot()
+        self.ax = ax
+        n = np.arange(1, _MAX_DEPTH + 1)
+        ax.plot(n, 0.25 ** n, color="#333333", linestyle=(0, (4, 2)), linewidth=1.4,
+                zorder=2, label="bound $4^{-N}$")
+        ax.set_yscale("log")
+        ax.set_ylim(*self.y_limits)
+        ax.set_xlabel("number of layers $N$")
+        ax.set_ylabel("$|f'(z_1) \\cdots f'(z_N)|$")
+        self.bands, self.medians = {}, {}
+        for name in _DEPTH_NAMES:
+            style = ACTIVATIONS[name]
+            band = Polygon(np.zeros((4, 2)), closed=True, facecolor=style.color, alpha=0.22,
+                           edgecolor="none", zorder=2.6)
+            ax.add_patch(band)
+            self.bands[name] = band
+            self.medians[name] = ax.plot([], [], "o-", color=style.color, markersize=3.5,
+                                         linewidth=2.0, zorder=3,
+                                         label=style.label)[0]
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), ncols=3, fontsize=10,
+                  handlelength=1.8, columnspacing=1.2)
+        self.title = ax.set_title(" \n ", fontsize=10.5)
+        self.animate(*self.bands.values(), *self.medians.values(), self.title)
+
+    def update(self, z_std, depth):
+        z_std, depth = self._check(z_std, depth)
+        self.ax.set_xlim(1, depth)
+        n = np.arange(1, depth + 1)
+        meds = {}
+        for i, name in enumerate(_DEPTH_NAMES):
+            lo, med, hi = path_quantiles(name, float(z_std), self.n_paths, self.seed + i)
+            band = np.column_stack([np.concatenate([n, n[::-1]]),
+                                    np.concatenate([lo[:depth], hi[:depth][::-1]])])
+            self.bands[name].set_xy(np.maximum(band, [0, 1e-300]))
+            self.medians[name].set_data(n, med[:depth])
+            meds[name] = med[depth - 1]
+        self.title.set_text(f"std of $z$: {_fmt(z_std)}\nmedian at N = {depth}: sigmoid "
+                            f"{meds['sigmoid']:.0e}, tanh {meds['tanh']:.0e}")
+
+    def describe(self, z_std, depth):
+        z_std, depth = self._check(z_std, depth)
+        meds = {name: path_quantiles(name, float(z_std), self.n_paths, self.seed + i)[1]
+                for i, name in enumerate(_DEPTH_NAMES)}
+        winner = "tanh" if meds["tanh"][depth - 1] > meds["sigmoid"][depth - 1] else "sigmoid"
+        return (f"The activations' share of a gradient, |f'(z_1)...f'(z_N)|, for "
+                f"pre-activations with std {_fmt(z_std)}, N = 1 to {depth}, log scale. After "
+                f"{depth} layers the median is {meds['sigmoid'][depth - 1]:.1e} for the "
+                f"sigmoid (bound 4^-{depth} = {0.25 ** depth:.1e}) and "
+                f"{meds['tanh'][depth - 1]:.1e} for tanh: {winner} keeps more.")
+
+
+def gradient_depth_experiment() -> live.Experiment:
+    """The chapter's second experiment: :class:`GradientDepth` with its controls.
+
+    The std of the pre-activations first (the main control), then the depth. On the
+    website: stds 0.5, 1, 2, 3 and 4, depths 10, 20 and 40 (15 frames).
+    """
+    return live.Experiment(
+        "gradient-through-depth", GradientDepth(),
+        title="How much gradient survives N layers of activations",
+        caption=("Median and 10-90 % band of |f'(z_1) ... f'(z_N)| over 2000 random paths, "
+                 "every weight 1. Dashed: the sigmoid's bound 4^-N."),
+        controls=dict(
+            z_std=live.Slider(0.1, 5.0, 0.1, value=1.0, label="std of z",
+                              web=(0.5, 1.0, 2.0, 3.0, 4.0)),
+            depth=live.IntSlider(2, _MAX_DEPTH, value=20, label="layers N",
+                                 web=(10, 20, 40))))
+
+
+def draw_depth_panels(z_stds=(1.0, 3.0), depth=20):
+    """Small multiples of :class:`GradientDepth` over the std of the pre-activations.
+
+    Examples
+    --------
+    >>> fig = draw_depth_panels((1.0, 3.0), depth=10)
+    >>> len(fig.subfigs)
     2
     >>> plt.close(fig)
     """
-    where = "draw_depth_panels"
     if len(z_stds) == 0:
-        raise ValueError(f"{where}: expected at least one std, got {z_stds!r}.")
-    stds = [_check_depth_args(where, depth, s)[1] for s in z_stds]
-    fig, axes = plt.subplots(1, len(stds), figsize=(3.0 * len(stds) + 0.4, 3.5),
-                             sharey=True, squeeze=False)
-    for ax, s in zip(axes[0], stds, strict=True):
-        _draw_depth(ax, depth, s, n_paths, seed)
-        if ax is not axes[0][0]:
-            ax.set_ylabel("")
-    axes[0][0].legend(loc="lower left", fontsize=8)
-    fig.suptitle("Sigmoid shrinks the gradient at least 4-fold per layer; "
-                 "tanh does too once its units saturate")
+        raise ValueError(f"draw_depth_panels: expected at least one std, got {z_stds!r}.")
+    settings = [{"z_std": s, "depth": depth} for s in z_stds]
+    fig = live.small_multiples(GradientDepth(), settings, ncols=len(settings))
+    fig.suptitle("Tanh keeps far more gradient than the sigmoid, until its units saturate",
+                 fontsize=12, fontweight="bold")
     return fig
 
 
-# --- the motivating regression problem ------------------------------------------------------
-def fit_sine(X, y, activation, *, hidden=16, epochs=1000, lr=0.05, momentum=0.9, seed=0):
-    """Train a 1-hidden-layer network ``Linear -> activation -> Linear`` on 1-D regression.
+# --------------------------------------------------------------------------------------------
+# a sigmoid unit's gain: what the weights add to the activation's share
+# --------------------------------------------------------------------------------------------
+_TOTAL_RISE = {"sigmoid": 1.0, "tanh": 2.0}   # sup f - inf f = the integral of f'
 
-    Full-batch gradient descent with momentum on the mean squared error.
+
+def unit_gain(w, b, x, activation="sigmoid"):
+    """``|w| f'(w x + b)``: how much a unit with weight w and bias b scales a gradient at x.
+
+    Going back through the unit, dL/dx = w f'(z) dL/da with z = w x + b.
+
+    Examples
+    --------
+    >>> float(unit_gain(8.0, -8.0 * 0.3, 0.3))
+    2.0
+    """
+    _check_name(activation, "unit_gain", tuple(_TOTAL_RISE))
+    x = as_array(x, "unit_gain", name="x")
+    return abs(w) * getattr(F, activation + "_grad")(w * x + b)
+
+
+def mean_unit_gain(w, b=0.0, *, activation="sigmoid", mean=0.0, std=1.0):
+    """The average of :func:`unit_gain` over inputs x ~ N(mean, std^2), by quadrature.
+
+    Examples
+    --------
+    >>> round(mean_unit_gain(1.0), 4)
+    0.2066
+    """
+    where = "mean_unit_gain"
+    _check_name(activation, where, tuple(_TOTAL_RISE))
+    w = check_finite_scalar(w, where, "w")
+    b = check_finite_scalar(b, where, "b")
+    std = check_positive(std, where, "std")
+
+    def density(x):
+        return math.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+
+    lo, hi = mean - 12 * std, mean + 12 * std
+    peak = [] if w == 0 else [min(max(-b / w, lo), hi)]
+    fprime = getattr(F, activation + "_grad")
+    value, _ = integrate.quad(lambda x: abs(w) * float(fprime(w * x + b)) * density(x), lo, hi,
+                              points=peak or None, limit=400, epsabs=1e-12, epsrel=1e-10)
+    return value
+
+
+def gain_bound(std=1.0, activation="sigmoid"):
+    """The largest average gain of a unit over normal inputs with this std, any w and b:
+    ``(sup f - inf f) / (std sqrt(2 pi))`` (the chapter's proposition).
+
+    Examples
+    --------
+    >>> round(gain_bound(1.0), 4)
+    0.3989
+    """
+    _check_name(activation, "gain_bound", tuple(_TOTAL_RISE))
+    std = check_positive(std, "gain_bound", "std")
+    return _TOTAL_RISE[activation] / (std * math.sqrt(2 * math.pi))
+
+
+# --------------------------------------------------------------------------------------------
+# the motivating problems: a sine, and the 8x8 digits
+# --------------------------------------------------------------------------------------------
+#: The hidden layers of the chapter's deeper sine network: 1-16-16-16-16-1.
+SINE_HIDDEN = (16, 16, 16, 16)
+#: The hidden layers of the digit classifier: 64-32-32-32-32-10.
+DIGITS_HIDDEN = (32, 32, 32, 32)
+def _run_label(name):
+    return ACTIVATIONS[name].label if name in ACTIVATIONS else name
+
+
+def _run_style(name, lw=2.0):
+    """Line keywords of a training run: its activation's colour (and outline), solid."""
+    if name == "identity":
+        return {"color": GREY, "linewidth": lw}
+    style = ACTIVATIONS.get(name)
+    if style is None:
+        return {"color": COLORS[7], "linewidth": lw}
+    kw = _line_kwargs(style, lw)
+    kw["linestyle"] = "-"
+    return kw
+
+
+def _hidden(hidden, where):
+    if isinstance(hidden, (int, np.integer)):
+        hidden = (hidden,)
+    hidden = tuple(check_int(h, where, "every hidden width", minimum=1) for h in hidden)
+    if not hidden:
+        raise ValueError(f"{where}: expected at least one hidden layer, got none.")
+    return hidden
+
+
+def fit_sine(X, y, activation, *, hidden=SINE_HIDDEN, steps=1000, lr=0.02, momentum=0.9,
+             seed=0):
+    """Train ``Linear -> activation -> ... -> Linear`` on 1-D regression, full batch.
+
+    Gradient descent with momentum on the mean squared error; every hidden layer uses the
+    same activation (nnlib's default initialisation: Xavier for sigmoid, tanh and identity,
+    He for ReLU).
 
     Parameters
     ----------
@@ -464,9 +804,9 @@ def fit_sine(X, y, activation, *, hidden=16, epochs=1000, lr=0.05, momentum=0.9,
     y : ndarray of shape (m, 1)
     activation : str
         A name accepted by :func:`nnlib.layers.mlp`, e.g. ``"tanh"`` or ``"identity"``.
-    hidden : int
-        Number of hidden units.
-    epochs : int
+    hidden : int or sequence of int
+        Widths of the hidden layers.
+    steps : int
         Number of gradient steps.
     lr, momentum : float
         SGD's learning rate and momentum.
@@ -477,33 +817,34 @@ def fit_sine(X, y, activation, *, hidden=16, epochs=1000, lr=0.05, momentum=0.9,
     -------
     net : Sequential
         The trained network.
-    losses : ndarray of shape (epochs,)
+    losses : ndarray of shape (steps,)
         The loss before each step.
 
     Examples
     --------
     >>> from nnlib.data import sine
     >>> X, y = sine(50, rng=0)
-    >>> net, L = fit_sine(X, y, "tanh", epochs=50)
+    >>> net, L = fit_sine(X, y, "tanh", hidden=8, steps=50, lr=0.05)
     >>> L.shape, bool(L[-1] < L[0])
     ((50,), True)
     """
     where = "fit_sine"
-    epochs = check_int(epochs, where, "epochs", minimum=1)
-    hidden = check_int(hidden, where, "hidden", minimum=1)
-    net = layers.mlp([1, hidden, 1], activation, rng=seed)
+    steps = check_int(steps, where, "steps", minimum=1)
+    hidden = _hidden(hidden, where)
+    net = layers.mlp([1, *hidden, 1], activation, rng=seed)
     loss = losses.MSELoss()
     opt = optim.SGD(net.parameters(), lr=lr, momentum=momentum)
-    history = np.empty(epochs)
-    for t in range(epochs):
-        history[t] = loss(net(X), y)
-        opt.zero_grad()
-        net.backward(loss.backward())
-        opt.step()
+    history = np.empty(steps)
+    with one_blas_thread():      # small matrices: threads cost more than they save
+        for t in range(steps):
+            history[t] = loss(net(X), y)
+            opt.zero_grad()
+            net.backward(loss.backward())
+            opt.step()
     return net, history
 
 
-def draw_sine_fits(X, y, results):
+def draw_sine_fits(X, y, results, title=None):
     """Data with each network's fit (left) and the training losses (right).
 
     Parameters
@@ -511,6 +852,7 @@ def draw_sine_fits(X, y, results):
     X, y : ndarray of shape (m, 1)
     results : dict of str -> (net, losses)
         As returned by :func:`fit_sine`, keyed by activation name.
+    title : str, optional
 
     Returns
     -------
@@ -518,27 +860,255 @@ def draw_sine_fits(X, y, results):
     """
     if not results:
         raise ValueError("draw_sine_fits: expected at least one trained network, got none.")
-    fig, (ax_fit, ax_loss) = plt.subplots(1, 2, figsize=(8.8, 3.8))
-    ax_fit.scatter(X[:, 0], y[:, 0], s=8, color="#aaaaaa", label="data")
+    fig, (ax_fit, ax_loss) = plt.subplots(1, 2, figsize=(7.6, 3.7))
+    ax_fit.scatter(X[:, 0], y[:, 0], s=9, color="#b8b8b8", label="data")
     grid = np.linspace(X.min(), X.max(), 300)[:, None]
-    for i, (name, (net, hist)) in enumerate(results.items()):
-        color = COLORS[[0, 7, 1, 3, 2, 4][i % 6]]
-        ax_fit.plot(grid[:, 0], net(grid)[:, 0], color=color, label=name)
-        ax_loss.plot(np.arange(1, len(hist) + 1), hist, color=color, label=name)
+    for name, (net, hist) in results.items():
+        ax_fit.plot(grid[:, 0], net(grid)[:, 0], label=_run_label(name), **_run_style(name))
+        ax_loss.plot(np.arange(1, len(hist) + 1), hist, label=_run_label(name),
+                     **_run_style(name))
     ax_fit.set_xlabel("input $x$")
     ax_fit.set_ylabel("output $\\hat{y}$")
-    ax_fit.set_title("fits after training")
-    ax_fit.legend(loc="upper left", fontsize=9)
+    ax_fit.set_title("fits after training", fontsize=11)
+    ax_fit.legend(loc="lower right", fontsize=10, handlelength=1.4)
     ax_loss.set_yscale("log")
     ax_loss.set_xscale("log")
     ax_loss.set_xlabel("gradient step")
     ax_loss.set_ylabel("mean squared error")
-    ax_loss.set_title("training loss")
-    fig.suptitle("Without a non-linearity the network is a line; with sigmoid it learns slowest")
+    ax_loss.set_title("training loss", fontsize=11)
+    fig.suptitle(title or "With four hidden layers the sigmoid network lags far behind")
     return fig
 
 
-# --- dead ReLUs ---------------------------------------------------------------------------
+def compare_on_digits(activations=("sigmoid", "tanh", "relu", "gelu"), *,
+                      hidden=DIGITS_HIDDEN, epochs=15, lr=0.01, momentum=0.9, batch_size=32,
+                      seed=0):
+    """Train the same digit classifier with each hidden activation; measure its gradients.
+
+    The 8x8 digits (:func:`nnlib.data.digits`) split 70/15/15 (seed 0); an MLP
+    64-hidden-10 with cross-entropy, SGD with momentum, minibatches of 32.
+
+    Parameters
+    ----------
+    activations : sequence of str
+        Names accepted by :func:`nnlib.layers.mlp`.
+    hidden : sequence of int
+    epochs, lr, momentum, batch_size, seed
+        Training settings; ``seed`` seeds the weights and the shuffling.
+
+    Returns
+    -------
+    dict of str -> dict
+        Per activation: ``history`` (:class:`nnlib.train.History`) and ``grad_norms``, the
+        norm of dL/dW of every Linear layer at initialisation on the whole training set
+        (:func:`nnlib.probes.gradient_norms`), first layer first.
+
+    Examples
+    --------
+    >>> r = compare_on_digits(("tanh",), hidden=(8,), epochs=1)
+    >>> len(r["tanh"]["history"].val_acc), r["tanh"]["grad_norms"].shape
+    (1, (2,))
+    """
+    where = "compare_on_digits"
+    hidden = _hidden(hidden, where)
+    epochs = check_int(epochs, where, "epochs", minimum=1)
+    X, y = data.digits()
+    X_train, y_train, X_val, y_val, _, _ = data.train_val_test_split(X, y, rng=0)
+    out = {}
+    with one_blas_thread():
+        for name in activations:
+            net = layers.mlp([X.shape[1], *hidden, 10], name, rng=seed)
+            loss = losses.CrossEntropyLoss()
+            norms = probes.gradient_norms(net, X_train, y_train, loss)
+            opt = optim.SGD(net.parameters(), lr=lr, momentum=momentum)
+            history = fit(net, loss, opt, X_train, y_train, epochs, batch_size=batch_size,
+                          validation=(X_val, y_val), rng=seed, progress=False,
+                          diagnostics=False)
+            out[name] = {"history": history, "grad_norms": np.array(list(norms.values()))}
+    return out
+
+
+def draw_digits(results):
+    """Validation accuracy per epoch (left) and the gradient of each layer at the start
+    (right), one colour per activation, from :func:`compare_on_digits`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not results:
+        raise ValueError("draw_digits: expected at least one trained network, got none.")
+    fig, (ax_acc, ax_g) = plt.subplots(1, 2, figsize=(7.6, 3.7))
+    for name, r in results.items():
+        acc = r["history"].val_acc
+        ax_acc.plot(np.arange(1, len(acc) + 1), acc, marker="o", markersize=3.5,
+                    label=_run_label(name), **_run_style(name))
+        g = r["grad_norms"]
+        ax_g.plot(np.arange(1, len(g) + 1), g, marker="o", markersize=4,
+                  label=_run_label(name), **_run_style(name))
+    ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_acc.axhline(0.1, color="#777777", linestyle=":", linewidth=1.3)
+    ax_acc.text(1, 0.12, "chance", color="#555555", fontsize=10)
+    ax_acc.set_ylim(0, 1)
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("validation accuracy")
+    ax_acc.set_title("learning", fontsize=11)
+    ax_acc.legend(loc="center right", fontsize=10, handlelength=1.4)
+    ax_g.set_yscale("log")
+    ax_g.set_xticks(np.arange(1, len(g) + 1))
+    ax_g.set_xlabel("layer $l$ (1 = first)")
+    ax_g.set_ylabel("$\\|\\partial L / \\partial W^{(l)}\\|$ at the start")
+    ax_g.set_title("gradient per layer", fontsize=11)
+    fig.suptitle("On the digits, the sigmoid network's first layers get almost no gradient")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# outputs that are not centred on zero
+# --------------------------------------------------------------------------------------------
+def same_sign_fraction(activation, n_examples=200, d=5, hidden=16, seed=0):
+    """Fraction of examples whose gradient for a unit's incoming weights has no mixed signs.
+
+    Network ``Linear(d, hidden) -> activation -> Linear(hidden, 1)``, squared error to a
+    random target, one example at a time: the gradient of the output unit's weight row is
+    delta * a, where a is the hidden layer's output. With a sigmoid hidden layer every
+    a_k > 0, so all entries share the sign of delta and the fraction is 1 by construction;
+    with ReLU every a_k >= 0, so again no two entries have opposite signs. It checks the
+    code, not the theory; tanh shows what happens otherwise.
+
+    Returns
+    -------
+    float in [0, 1]
+
+    Examples
+    --------
+    >>> same_sign_fraction("sigmoid", n_examples=20)
+    1.0
+    """
+    where = "same_sign_fraction"
+    n_examples = check_int(n_examples, where, "n_examples", minimum=1)
+    rng = make_rng(seed, where)
+    net = layers.mlp([d, hidden, 1], activation, rng=rng)
+    X = rng.normal(size=(n_examples, d))
+    y = rng.normal(size=(n_examples, 1))
+    loss = losses.MSELoss()
+    out_layer = net[2]
+    count = 0
+    for i in range(n_examples):
+        net.zero_grad()
+        loss(net(X[i:i + 1]), y[i:i + 1])
+        net.backward(loss.backward())
+        g = out_layer.weight.grad[0]
+        count += bool(np.all(g >= 0) or np.all(g <= 0))
+    return count / n_examples
+
+
+def random_features(X, width=64, seed=0):
+    """Standardised pre-activations of a random hidden layer: Z = X W^T, each column scaled
+    to mean 0 and std 1 (W standard normal, seeded).
+
+    Returns
+    -------
+    ndarray of shape (m, width)
+
+    Examples
+    --------
+    >>> Z = random_features(np.random.default_rng(0).normal(size=(50, 3)), width=4)
+    >>> Z.shape, bool(np.allclose(Z.mean(axis=0), 0)), bool(np.allclose(Z.std(axis=0), 1))
+    ((50, 4), True, True)
+    """
+    X = as_array(X, "random_features", name="X")
+    width = check_int(width, "random_features", "width", minimum=1)
+    W = make_rng(seed, "random_features").normal(size=(width, X.shape[1]))
+    Z = X @ W.T
+    return (Z - Z.mean(axis=0)) / Z.std(axis=0)
+
+
+def _design(A):
+    return np.column_stack([A, np.ones(len(A))])
+
+
+def gd_steps_to_fit(A, Y, tol=0.01):
+    """Steps of gradient descent that a linear layer on features A needs to fit targets Y.
+
+    The layer computes ``A V + c`` and minimises L = ||A V + c - Y||^2 / (2 m); it starts at
+    zero and takes steps of size 1/lambda_max, where lambda_max is the largest eigenvalue of
+    the Hessian H = B^T B / m, B = [A, 1] (the largest step with which no direction
+    oscillates). On this quadratic, gradient descent is solved exactly in H's eigenbasis:
+    the excess loss after t steps is sum_i lambda_i c_i^2 (1 - lambda_i / lambda_max)^(2 t)
+    / 2, with c the starting error's coordinates. The returned count is the first t at which
+    the excess loss is at most ``tol`` times the starting one.
+
+    Returns
+    -------
+    dict
+        ``steps``, ``kappa`` (lambda_max / lambda_min), ``lambda_max``, ``best_loss``.
+
+    Examples
+    --------
+    >>> A = np.random.default_rng(0).normal(size=(40, 3))
+    >>> r = gd_steps_to_fit(A, A @ [1.0, -2.0, 0.5] + 1.0)
+    >>> r["steps"] == gd_losses(A, A @ [1.0, -2.0, 0.5] + 1.0, 200, tol=0.01)["steps"]
+    True
+    """
+    where = "gd_steps_to_fit"
+    B = _design(as_array(A, where, name="A"))
+    Y = as_array(Y, where, name="Y").reshape(len(B), -1)
+    m = len(B)
+    lam, V = np.linalg.eigh(B.T @ B / m)
+    best = np.linalg.lstsq(B, Y, rcond=None)[0]
+    best_loss = float(np.sum((B @ best - Y) ** 2) / (2 * m))
+    weight = lam[:, None] * (V.T @ best) ** 2        # lambda_i c_i^2, starting from zero
+    ratio = np.clip(1.0 - lam / lam[-1], 0.0, 1.0)[:, None]
+
+    def excess(t):
+        return 0.5 * float(np.sum(weight * ratio ** (2 * t)))
+
+    start, lo, hi = excess(0), 0, 1
+    while excess(hi) > tol * start:
+        hi *= 2
+    while lo < hi:                                   # the first t below the tolerance
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if excess(mid) <= tol * start else (mid + 1, hi)
+    return {"steps": lo, "kappa": float(lam[-1] / lam[0]), "lambda_max": float(lam[-1]),
+            "best_loss": best_loss}
+
+
+def gd_losses(A, Y, steps, tol=None):
+    """Run the gradient descent of :func:`gd_steps_to_fit` for ``steps`` steps and return
+    its losses (and, with ``tol``, the first step at which it is within tol of the best).
+
+    Returns
+    -------
+    dict
+        ``losses`` (ndarray of shape (steps + 1,), before the first step and after each) and
+        ``steps`` (or None).
+    """
+    where = "gd_losses"
+    B = _design(as_array(A, where, name="A"))
+    Y = as_array(Y, where, name="Y").reshape(len(B), -1)
+    steps = check_int(steps, where, "steps", minimum=1)
+    m = len(B)
+    lr = 1.0 / np.linalg.eigvalsh(B.T @ B / m)[-1]
+    V = np.zeros((B.shape[1], Y.shape[1]))
+    out = np.empty(steps + 1)
+    with one_blas_thread():
+        for t in range(steps + 1):
+            R = B @ V - Y
+            out[t] = np.sum(R ** 2) / (2 * m)
+            V -= lr * (B.T @ R) / m
+    first = None
+    if tol is not None:
+        best = np.linalg.lstsq(B, Y, rcond=None)[0]
+        best_loss = np.sum((B @ best - Y) ** 2) / (2 * m)
+        below = np.nonzero(out - best_loss <= tol * (out[0] - best_loss))[0]
+        first = int(below[0]) if below.size else None
+    return {"losses": out, "steps": first}
+
+
+# --------------------------------------------------------------------------------------------
+# dead ReLUs
+# --------------------------------------------------------------------------------------------
 def dead_fraction(model, X):
     """Fraction of dead units in every ReLU layer: units whose output is 0 for every row of X.
 
@@ -614,17 +1184,6 @@ def dead_fraction_theory(x_min, x_max, biases, std=1.4142135623730951):
 def train_relu_net(X, y, *, lr, steps=200, hidden=64, seed=0):
     """Train a ``1 -> hidden -> 1`` ReLU network with full-batch Adam on the squared error.
 
-    Parameters
-    ----------
-    X, y : ndarray of shape (m, 1)
-    lr : float
-        Adam's learning rate.
-    steps : int
-        Number of full-batch steps.
-    hidden : int
-    seed : int
-        Seed of the initial weights.
-
     Returns
     -------
     net : Sequential
@@ -641,11 +1200,12 @@ def train_relu_net(X, y, *, lr, steps=200, hidden=64, seed=0):
     net = layers.mlp([1, hidden, 1], "relu", rng=seed)
     loss = losses.MSELoss()
     opt = optim.Adam(net.parameters(), lr=lr)
-    for _ in range(steps):
-        loss(net(X), y)
-        opt.zero_grad()
-        net.backward(loss.backward())
-        opt.step()
+    with one_blas_thread():
+        for _ in range(steps):
+            loss(net(X), y)
+            opt.zero_grad()
+            net.backward(loss.backward())
+            opt.step()
     return net, float(loss(net(X), y))
 
 
@@ -694,13 +1254,13 @@ def draw_dead_relus(biases, dead_bias, theory_bias, lrs, dead_lr, steps=200):
     -------
     matplotlib.figure.Figure
     """
-    fig, (ax_b, ax_l) = plt.subplots(1, 2, figsize=(8.8, 3.6))
+    fig, (ax_b, ax_l) = plt.subplots(1, 2, figsize=(7.6, 3.6))
     ax_b.plot(biases, theory_bias, "-", color=COLORS[0], label="theory")
-    ax_b.plot(biases, dead_bias, "o", color=COLORS[3], label="measured (1024 units)")
+    ax_b.plot(biases, dead_bias, "o", color=COLORS[3], label="measured")
     ax_b.set_xlabel("bias $b$ of every unit")
     ax_b.set_ylabel("fraction of dead units")
-    ax_b.set_title("fresh layer, He weights")
-    ax_b.legend(loc="upper right", fontsize=9)
+    ax_b.set_title("fresh layer, 1024 units", fontsize=11)
+    ax_b.legend(loc="upper right", fontsize=10)
     for j in range(dead_lr.shape[1]):
         ax_l.plot(lrs, dead_lr[:, j], "o", color=COLORS[3], alpha=0.7,
                   label="one network" if j == 0 else None)
@@ -708,58 +1268,17 @@ def draw_dead_relus(biases, dead_bias, theory_bias, lrs, dead_lr, steps=200):
     ax_l.set_xscale("log")
     ax_l.set_xlabel("Adam learning rate $\\eta$")
     ax_l.set_ylabel("fraction of dead units")
-    ax_l.set_title(f"after {steps} full-batch Adam steps")
-    ax_l.legend(loc="upper left", fontsize=9)
+    ax_l.set_title(f"after {steps} Adam steps", fontsize=11)
+    ax_l.legend(loc="upper left", fontsize=10)
     for ax in (ax_b, ax_l):
         ax.set_ylim(-0.03, 1.03)
     fig.suptitle("Negative biases and large steps leave ReLU units dead")
     return fig
 
 
-# --- zero-centred outputs -----------------------------------------------------------------
-def same_sign_fraction(activation, n_examples=200, d=5, hidden=16, seed=0):
-    """Fraction of examples whose gradient for a unit's incoming weights has no mixed signs.
-
-    Network ``Linear(d, hidden) -> activation -> Linear(hidden, 1)``, squared error to a
-    random target, one example at a time: the gradient of the output unit's weight row is
-    delta * a, where a is the hidden layer's output. With a sigmoid hidden layer every
-    a_k > 0, so all entries share the sign of delta; with ReLU every a_k >= 0, so no two
-    entries have opposite signs (the zeros belong to inactive units).
-
-    Parameters
-    ----------
-    activation : str
-        A name accepted by :func:`nnlib.layers.mlp`.
-    n_examples, d, hidden, seed : int
-
-    Returns
-    -------
-    float in [0, 1]
-
-    Examples
-    --------
-    >>> same_sign_fraction("sigmoid", n_examples=20)
-    1.0
-    """
-    where = "same_sign_fraction"
-    n_examples = check_int(n_examples, where, "n_examples", minimum=1)
-    rng = make_rng(seed, where)
-    net = layers.mlp([d, hidden, 1], activation, rng=rng)
-    X = rng.normal(size=(n_examples, d))
-    y = rng.normal(size=(n_examples, 1))
-    loss = losses.MSELoss()
-    out_layer = net[2]
-    count = 0
-    for i in range(n_examples):
-        net.zero_grad()
-        loss(net(X[i:i + 1]), y[i:i + 1])
-        net.backward(loss.backward())
-        g = out_layer.weight.grad[0]
-        count += bool(np.all(g >= 0) or np.all(g <= 0))
-    return count / n_examples
-
-
-# --- PReLU --------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------
+# PReLU
+# --------------------------------------------------------------------------------------------
 def train_prelu_slope(z, y, *, init=0.25, lr=0.1, steps=60):
     """Learn a PReLU's slope by gradient descent on the mean squared error.
 
@@ -800,29 +1319,31 @@ def train_prelu_slope(z, y, *, init=0.25, lr=0.1, steps=60):
 
 def draw_prelu_slope(z, y, slopes, predicted):
     """The data and the learned PReLU (left), the slope against the step (right)."""
-    fig, (ax_d, ax_s) = plt.subplots(1, 2, figsize=(8.8, 3.5))
+    fig, (ax_d, ax_s) = plt.subplots(1, 2, figsize=(7.6, 3.6))
     grid = np.linspace(z.min(), z.max(), 200)
-    ax_d.scatter(z[:, 0], y[:, 0], s=8, color="#aaaaaa", label="data")
+    ax_d.scatter(z[:, 0], y[:, 0], s=9, color="#b8b8b8", label="data")
     ax_d.plot(grid, F.prelu(grid, slopes[0]), color=COLORS[1], linestyle="--",
-              label=f"PReLU at start (slope {slopes[0]:g})")
+              label=f"start (slope {slopes[0]:g})")
     ax_d.plot(grid, F.prelu(grid, slopes[-1]), color=COLORS[0],
-              label=f"after training (slope {slopes[-1]:.3f})")
+              label=f"trained (slope {slopes[-1]:.3f})")
     ax_d.set_xlabel("input $z$")
     ax_d.set_ylabel("output")
-    ax_d.set_title("the unit")
-    ax_d.legend(loc="upper center", fontsize=9)
+    ax_d.set_title("the unit", fontsize=11)
+    ax_d.legend(loc="upper center", fontsize=10)
     t = np.arange(len(slopes))
-    ax_s.plot(t, slopes, "o", color=COLORS[0], markersize=3, label="gradient descent")
-    ax_s.plot(t, predicted, "-", color=COLORS[3], linewidth=1.2, label="closed form")
+    ax_s.plot(t, slopes, "o", color=COLORS[0], markersize=3.5, label="gradient descent")
+    ax_s.plot(t, predicted, "-", color=COLORS[3], linewidth=1.3, label="closed form")
     ax_s.set_xlabel("gradient step $t$")
     ax_s.set_ylabel("slope $w$ for $z < 0$")
-    ax_s.set_title("the learned slope")
-    ax_s.legend(loc="upper right", fontsize=9)
-    fig.suptitle("A PReLU learns its negative slope: here it becomes -1, the absolute value")
+    ax_s.set_title("the learned slope", fontsize=11)
+    ax_s.legend(loc="upper right", fontsize=10)
+    fig.suptitle("A PReLU learns its negative slope: here -1, the absolute value")
     return fig
 
 
-# --- softmax --------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------
+# softmax
+# --------------------------------------------------------------------------------------------
 def draw_softmax_temperature(z, temperatures=(0.25, 1.0, 4.0)):
     """Bar charts of softmax(z / T) for a few temperatures T.
 
@@ -839,7 +1360,7 @@ def draw_softmax_temperature(z, temperatures=(0.25, 1.0, 4.0)):
                          f"logits, got shape {z.shape}.")
     temps = [check_positive(T, "draw_softmax_temperature", "temperature")
              for T in temperatures]
-    fig, axes = plt.subplots(1, len(temps), figsize=(2.9 * len(temps) + 0.4, 3.2),
+    fig, axes = plt.subplots(1, len(temps), figsize=(min(7.6, 2.4 * len(temps) + 0.5), 3.2),
                              sharey=True, squeeze=False)
     classes = np.arange(1, z.size + 1)
     for ax, T in zip(axes[0], temps, strict=True):
@@ -847,9 +1368,14 @@ def draw_softmax_temperature(z, temperatures=(0.25, 1.0, 4.0)):
         ax.bar(classes, p, color=COLORS[0])
         ax.set_xticks(classes)
         ax.set_xlabel("class $c$")
-        ax.set_title(f"T = {T:g}")
-        ax.axhline(1.0 / z.size, color="#777777", linestyle=":", linewidth=1.2)
+        ax.set_title(f"T = {T:g}", fontsize=11)
+        ax.axhline(1.0 / z.size, color="#777777", linestyle=":", linewidth=1.3)
         ax.set_ylim(0, 1)
     axes[0][0].set_ylabel("probability $p_c$")
-    fig.suptitle("Low temperature sharpens softmax towards the arg max; high flattens it")
+    fig.suptitle("Low temperature sharpens softmax; high flattens it")
     return fig
+
+
+#: The chapter's live experiments (tests/chapters/test_live.py and the benchmarks enumerate
+#: them).
+EXPERIMENTS = (comparison_experiment, gradient_depth_experiment)

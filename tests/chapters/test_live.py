@@ -139,8 +139,12 @@ def test_text_alternative_states_the_values(make):
     renderer.rgba(exp.defaults)
     text = exp.figure.describe(**exp.defaults)
     assert isinstance(text, str) and len(text) > 20
-    main = exp.defaults[exp.main]
-    assert live._fmt(main) in text or str(main) in text, text
+    main, control = exp.defaults[exp.main], exp.controls[exp.main]
+    if isinstance(control, live.Pick):      # the picked options are named
+        labels = dict((v, lab) for lab, v in control.pairs())
+        assert all(labels[v] in text or str(v) in text for v in main), text
+    else:
+        assert live._fmt(main) in text or str(main) in text, text
     renderer.close()
 
 
