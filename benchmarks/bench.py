@@ -309,56 +309,53 @@ def import_time(module, runs=7):
     return statistics.median(times)
 
 
-#: The chapters' slider callbacks, each at the default settings of its widget:
-#: (chapter, module of the book package, function, keyword arguments).
-WIDGET_CALLBACKS = [
-    (1, "ch01_perceptron", "draw_boundary_history", {"step": 0}),
-    (1, "ch01_perceptron", "draw_mistakes_vs_bound", {"margin": 0.1}),
-    (2, "ch02_xor", "draw_hidden_space", {"w11": 1.0, "w12": 1.0, "b1": -0.5, "w21": -1.0,
-                                     "w22": -1.0, "b2": 1.5, "activation": "step"}),
-    (3, "ch03_activations", "draw_activations", {"group": "all", "x_range": 4.0,
-                                            "leaky_alpha": 0.1, "elu_alpha": 1.0}),
-    (3, "ch03_activations", "draw_gradient_through_depth", {"depth": 20, "z_std": 1.0}),
-    (4, "ch04_forward", "draw_forward_pass", {"step": 1, "depth": 3, "width": 6,
-                                         "activation": "tanh"}),
-    (5, "ch05_backprop", "draw_gradient_flow", {"depth": 10, "activation": "sigmoid"}),
-    (6, "ch06_autodiff", "draw_sweep", {"step": 0, "show_local": True}),
-    (6, "ch06_autodiff", "draw_cost", {"n": 8, "q": 2}),
-    (7, "ch07_universal_approximation", "draw_width_fit", {"width": 16, "target": "wiggly"}),
-]
-
-
-def widget_timings(repeats=5):
-    """Median time of each chapter's slider callback at its defaults, after one warm-up call
-    (which fills any cache, as the executed notebook does when the book is built): the draw
-    function alone, and draw plus rendering the PNG the reader sees."""
+def experiment_timings(repeats=7):
+    """Every chapter's live experiments (``EXPERIMENTS`` of each ``book.chNN_*`` module):
+    the median time of moving the main control one step in the notebook, in this process:
+    ``update`` and the blitted redraw (what the kernel does before the PNG), and the same
+    plus the PNG the widget sends. The first move and a warm-up are not timed. What a reader
+    waits for in JupyterLab, end to end, is measured by ``benchmarks/lab_latency.py``."""
     import importlib
+    import pkgutil
+    import re
 
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import book
+    from book import live
 
     nnlib.plot.use_book_style()
     rows = []
-    for chapter, module, name, kwargs in WIDGET_CALLBACKS:
-        try:
-            draw = getattr(importlib.import_module(f"book.{module}"), name)
-        except (ImportError, AttributeError):
-            rows.append((chapter, name, None, None))
+    for info in sorted(pkgutil.iter_modules(book.__path__), key=lambda i: i.name):
+        if not re.match(r"ch\d\d_", info.name):
             continue
-        plt.close(draw(**kwargs))
+        module = importlib.import_module(f"book.{info.name}")
+        for make in getattr(module, "EXPERIMENTS", ()):
+            exp = make()
+            control, base = exp.controls[exp.main], exp.defaults[exp.main]
+            if isinstance(control, live.Pick):
+                first = control.values()[0]
+                other = tuple(v for v in control.values() if (v in base) != (v == first))
+            else:
+                grid = control.values()
+                k = grid.index(base) if base in grid else 0
+                other = grid[k + 1] if k + 1 < len(grid) else grid[k - 1]
+            renderer = live.Renderer(exp.figure)
+            values = [dict(exp.defaults), {**exp.defaults, exp.main: other}]
+            for v in values * 2:                       # build, lay out, warm up
+                renderer.rgba(v)
+            turn = iter(range(10 ** 9))
 
-        def only_draw(draw=draw, kwargs=kwargs):
-            plt.close(draw(**kwargs))
+            def move(render=renderer.rgba, values=values, turn=turn):
+                render(values[next(turn) % 2])
 
-        def draw_and_render(draw=draw, kwargs=kwargs):
-            fig = draw(**kwargs)
-            nnlib.widgets.render_png(fig)   # exactly what the experiment shows
-            plt.close(fig)
+            def move_and_png(render=renderer.png, values=values, turn=turn):
+                render(values[next(turn) % 2], palette=True)
 
-        rows.append((chapter, name, median_time(only_draw, repeats),
-                     median_time(draw_and_render, repeats)))
+            rows.append((info.name, exp.name, exp.main, median_time(move, repeats),
+                         median_time(move_and_png, repeats)))
+            renderer.close()
     return rows
 
 
@@ -371,7 +368,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller (b)")
     parser.add_argument("--widgets", action="store_true",
-                        help="only time the chapters' slider callbacks")
+                        help="only time the chapters' live experiments (a move of the main "
+                             "control)")
     args = parser.parse_args(argv)
     if args.widgets:
         print_widget_timings()
@@ -401,13 +399,13 @@ def main(argv=None):
 
 
 def print_widget_timings():
-    print("\nslider callbacks at their defaults (median of 5 after a warm-up):")
-    print(f"{'chapter':>8s}  {'callback':32s}{'draw':>10s}{'draw + PNG':>12s}")
-    for chapter, name, t_draw, t_png in widget_timings():
-        if t_draw is None:
-            print(f"{chapter:8d}  {name:32s}{'(missing)':>10s}")
-        else:
-            print(f"{chapter:8d}  {name:32s}{t_draw * 1e3:8.0f} ms{t_png * 1e3:10.0f} ms")
+    print("\nlive experiments, a move of the main control in the kernel (median of 7, after a "
+          "warm-up):")
+    print(f"{'chapter':30s}{'experiment':26s}{'control':12s}{'update + draw':>15s}"
+          f"{'+ PNG':>10s}")
+    for chapter, name, control, t_draw, t_png in experiment_timings():
+        print(f"{chapter:30s}{name:26s}{control:12s}{t_draw * 1e3:12.1f} ms"
+              f"{t_png * 1e3:7.1f} ms")
 
 
 if __name__ == "__main__":
