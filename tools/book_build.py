@@ -46,6 +46,11 @@
    draw a figure often do) it shows nothing, so the expression "does not return any
    outputs". The expression is evaluated with ``store_history=True`` instead (jupyterlab-myst
    is not affected: it evaluates expressions as user expressions).
+9. Docstrings' "See Also" sections often name the chapter that derives a function
+   ("Chapter 9 (Optimisation) compares ..."). napoleon parses every line of that section as
+   a Python name, which turned such sentences into broken links; they are moved into an
+   "In the book" section of their own (``napoleon_custom_sections`` in ``_config.yml``),
+   before napoleon reads the docstring, and real names stay in "See Also".
 """
 
 from __future__ import annotations
@@ -250,6 +255,44 @@ def _rewrite_source(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = json.dumps(rewrite_notebook(nb, str(path)), ensure_ascii=False)
 
 
+_SECTION_RULE = re.compile(r"^\s*-{3,}\s*$")
+_NAME_ENTRY = re.compile(r"^\s*[\w.~`:]+(\s*,\s*[\w.~`:]+)*\s*(:(\s.*)?)?$")
+
+
+def _chapters_out_of_see_also(app: Sphinx, what: str, name: str, obj: object,
+                              options: object, lines: list[str]) -> None:
+    """Item 9 of the module docstring (runs before napoleon)."""
+    for start, line in enumerate(lines[:-1]):
+        if line.strip() == "See Also" and _SECTION_RULE.match(lines[start + 1]):
+            break
+    else:
+        return
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = start + 2
+    while end < len(lines):
+        if end + 1 < len(lines) and lines[end].strip() and _SECTION_RULE.match(lines[end + 1]) \
+                and len(lines[end]) - len(lines[end].lstrip()) == indent:
+            break
+        end += 1
+    names, book, current = [], [], None
+    for line in lines[start + 2:end]:
+        if not line.strip():
+            continue
+        level = len(line) - len(line.lstrip())
+        if level <= indent:                     # a new entry
+            current = names if _NAME_ENTRY.match(line) else book
+        (current if current is not None else names).append(line)
+    if not book:
+        return
+    pad = " " * indent
+    text = " ".join(line.strip() for line in book)
+    new = []
+    if names:
+        new += [lines[start], lines[start + 1], *names, ""]
+    new += [pad + "In the book", pad + "-" * len("In the book"), pad + text, ""]
+    lines[start:end] = new
+
+
 def _patch_eval_history() -> None:
     """Item 8 of the module docstring: evaluate {eval} expressions into IPython's history."""
     from myst_nb.core.execute import inline
@@ -282,6 +325,7 @@ def setup(app: Sphinx) -> dict:
     _patch_eval_history()
     # priority 900: after myst-nb and Jupyter Book have registered their settings.
     app.connect("config-inited", _apply_environment, priority=900)
+    app.connect("autodoc-process-docstring", _chapters_out_of_see_also, priority=100)
     app.connect("autodoc-process-docstring", _unique_footnotes)
     app.connect("html-page-context", _citations_as_list_items)
     app.connect("html-page-context", _live_pages)

@@ -49,3 +49,19 @@ def test_pages_without_experiments_get_no_script():
     context = {"body": "<p>text</p>"}
     book_build._live_pages(app, "intro", "page.html", context, None)
     assert context["body"] == "<p>text</p>" and added == []
+
+
+def test_chapter_sentences_leave_see_also_for_their_own_section():
+    """napoleon reads every line of "See Also" as a Python name; the book's chapter
+    references move to an "In the book" section, names stay."""
+    doc = ["Summary.", "", "See Also", "--------", "SGD, Adam : other rules.",
+           "Chapter 9 (Optimisation) derives", "    these rules.", "", "Examples", "--------",
+           ">>> 1", "1"]
+    book_build._chapters_out_of_see_also(None, "function", "f", None, None, doc)
+    assert doc[2:12] == ["See Also", "--------", "SGD, Adam : other rules.", "",
+                         "In the book", "-----------",
+                         "Chapter 9 (Optimisation) derives these rules.", "",
+                         "Examples", "--------"]
+    only_names = ["See Also", "--------", "fit : the loop."]
+    book_build._chapters_out_of_see_also(None, "function", "f", None, None, only_names)
+    assert only_names == ["See Also", "--------", "fit : the loop."]
