@@ -133,15 +133,19 @@ clean:
 distclean: clean
 	rm -rf $(VENV) *.egg-info
 
-# --- graded exercises (tools/exercises.py; exercises/instructors.md) ------------------------
+# --- graded exercises (tools/exercises.py, tools/grading.py; exercises/instructors.md) --------
 # make exercises: otter assign every exercises/source/*.ipynb into exercises/student/
 # (committed) and _build/autograder/*.zip; fails, overwriting nothing, if a solution does not
-# pass its own tests. make grade: grade every notebook in SUBMISSIONS with otter run, JOBS at a
-# time, TIMEOUT seconds each, into the CSV file OUT.
+# pass its own tests. make grade: grade every notebook under SUBMISSIONS (sub-folders too),
+# JOBS at a time, each in the bubblewrap sandbox (SANDBOX=auto: where bwrap works, else none,
+# said on every run; bwrap: required; none: without), TIMEOUT seconds for its cells and again
+# for the tests of each question, MEMORY megabytes at most (0: no limit), into the CSV file OUT.
 ASSIGNMENT ?=
 SUBMISSIONS ?=
 JOBS ?= 2
 TIMEOUT ?= 120
+MEMORY ?= 4096
+SANDBOX ?= auto
 OUT ?= scores.csv
 
 .PHONY: exercises grade
@@ -150,4 +154,4 @@ exercises: $(STAMP)
 	$(PY) tools/exercises.py assign
 
 grade: $(STAMP)
-	$(PY) tools/exercises.py grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" --jobs "$(JOBS)" --timeout "$(TIMEOUT)" --out "$(OUT)"
+	$(PY) tools/exercises.py grade "$(ASSIGNMENT)" "$(SUBMISSIONS)" --jobs "$(JOBS)" --timeout "$(TIMEOUT)" --memory "$(MEMORY)" --sandbox "$(SANDBOX)" --out "$(OUT)"

@@ -9,7 +9,7 @@ For every set, built with otter assign (in this process, into a temporary folder
 (d) the committed student notebook is byte for byte what `make exercises` makes now.
 
 The notebooks are graded in process (tools/exercises.py, ``grade_in_process``: otter's own
-grading calls without a Jupyter kernel); test_grading.py shows that ``otter run`` gives
+grading calls without a Jupyter kernel); test_grading.py shows that the batch grader gives
 the same points. The last section checks that each of these checks can fail.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,23 @@ def test_set_has_its_page_cases_and_toc_entry(name):
     if index.is_file() and f"{name}" not in index.read_text(encoding="utf-8"):
         problems.append(f"exercises/index.md does not list the set {name}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_set_depends_on_nnlib_only(name, built):
+    """A student has the notebook and nnlib: no test or cell imports the book's package, and
+    the autograder zip carries nnlib and the tests, nothing of book/."""
+    b = built(name)
+    source = (ROOT / "exercises" / "source" / f"{name}.ipynb").read_text(encoding="utf-8")
+    assert not re.search(r"\bbook\.ch\d|from book\b|import book\b", source), (
+        f"exercises/source/{name}.ipynb uses the book's package (book/): give the set what it "
+        "needs itself")
+    with zipfile.ZipFile(b.zip) as zf:
+        names = zf.namelist()
+    assert not [n for n in names if n.startswith("files/") and not n.startswith("files/nnlib/")]
+    assert any(n.startswith("files/nnlib/") for n in names)
+    for test in b.tests.glob("*.py"):
+        assert "book" not in re.findall(r"^\s*(?:from|import) (\w+)", test.read_text(), re.M)
 
 
 @pytest.mark.parametrize("name", SETS)
@@ -252,6 +270,21 @@ def test_check_case_fails_on_wrong_points_or_missing_hint(tiny):
     assert ex.check_case(tiny, "x", hidden_only)
     unlisted = dict(case, expected={})
     assert "`expected` must give the points" in ex.check_case(tiny, "u", unlisted)[0]
+    leaked = dict(case, absent={"q1": ["got 5"]})          # the public message shows it
+    assert "which it must not show" in ex.check_case(tiny, "a", leaked)[0]
+    assert ex.check_case(tiny, "a", dict(case, absent={"q1": ["the answer is 6"]})) == []
+
+
+def test_check_case_fails_when_a_test_crashes_instead_of_saying_why(tmp_path):
+    src = tmp_path / "src"
+    crashing = ("# HIDDEN\ndef test_double_list(double):\n"
+                "    assert float(double([1, 2])) == 0, 'never reached'")
+    write_source(src, "96_crash", solution=DOUBLE, tests=[PUBLIC, crashing])
+    b = ex.build("96_crash", tmp_path / "b", run_tests=False, in_process=True, source_dir=src)
+    case = {"answers": {"q1": "def double(x):\n    return 2 * x"},
+            "expected": {"q1": 1.0}, "hint": {"q1": "All test cases passed"}}
+    problems = ex.check_case(b, "c", case)
+    assert any("ended in TypeError instead of a sentence" in p for p in problems), problems
 
 
 def test_check_up_to_date_fails_on_a_stale_notebook(tiny, tmp_path):

@@ -2,7 +2,8 @@
 
 Each case replaces answer cells of the student notebook (``answers``: question -> code), and
 says how many points every answered question must get (``expected``; unanswered questions must
-get 0) and which text the feedback of ``grader.check`` must show (``hint``). Questions that
+get 0) and which text the feedback of ``grader.check`` must show (``hint``) and, where it
+matters, must not show (``absent``: the expected answer itself). Questions that
 build on earlier ones (q3 calls q2's ``perceptron_epoch``, q7 calls q6's ``sigmoid``) get the
 correct answer to those from the constants below.
 """
@@ -51,6 +52,17 @@ def sigmoid(z):
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 '''
+
+def _theorem_numbers():
+    """What the theorem question's feedback must not print: its two answers."""
+    from nnlib.data import linearly_separable
+    from nnlib.perceptron import Perceptron, novikoff_bound
+
+    X, y, w, b = linearly_separable(60, margin=0.15, rng=2, return_hyperplane=True)
+    return Perceptron(2).fit(X, y, epochs=1000).n_mistakes, novikoff_bound(X, y, w, b)
+
+
+_UPDATES, _BOUND = _theorem_numbers()
 
 CASES = {
     # --- q1: the prediction -------------------------------------------------------------
@@ -227,7 +239,8 @@ def sigmoid(z):
     out[~pos] = 1 - 1 / (1 + np.exp(z[~pos]))
     return out
 '''},
-        "expected": {"q6": 1.5},
+        # it also converts float32 input to float64, which the public tests now catch
+        "expected": {"q6": 1.0},
         "hint": {"q6": "loses every digit"},
     },
     # --- q7: the gradient ---------------------------------------------------------------
@@ -279,5 +292,107 @@ def neuron_loss_and_grad(X, y, w, b):
         "expected": {"q6": 1.5, "q7": 2.5},
         "hint": {"q6": "For z < 0 use the equal form exp(z) / (1 + exp(z))",
                  "q7": "compute y_hat with your stable sigmoid from Question 6"},
+    },
+    # --- issue 13: feedback that pointed the wrong way, leaks, shortcuts ------------------
+    "shuffled_epoch": {
+        # before the fix the alpha test told this epoch to multiply the updates by alpha
+        "answers": {"q2": '''
+def perceptron_epoch(X, y, w, b, alpha=1.0):
+    w, b, mistakes = np.array(w, dtype=float), float(b), 0
+    for i in rng.permutation(len(X)):
+        error = y[i] - (1 if X[i] @ w + b > 0 else 0)
+        if error != 0:
+            w = w + alpha * error * X[i]
+            b = b + alpha * error
+            mistakes += 1
+    return w, b, mistakes
+'''},
+        "expected": {"q2": 1.0},
+        "hint": {"q2": "visited the examples in another order than the rows of X"},
+        "absent": {"q2": ["Multiply both updates by alpha"]},
+    },
+    "alpha_ignored": {
+        "answers": {"q2": EPOCH.replace("alpha * error", "error")},
+        "expected": {"q2": 2.0},
+        "hint": {"q2": "alpha is not used. Multiply both updates by alpha"},
+    },
+    "theorem_numbers_copied": {
+        # before the fix the feedback printed the expected updates_sep and bound_sep
+        "answers": {"q2": EPOCH, "q3": TRAIN, "q4": '''
+def novikoff_bound(X, y, w_star, b_star):
+    X = np.asarray(X, dtype=float)
+    s = 2 * np.asarray(y) - 1
+    theta = np.append(np.asarray(w_star, dtype=float), float(b_star))
+    norm = np.linalg.norm(theta)
+    if norm == 0:
+        raise ValueError("w_star and b_star are all zero")
+    gamma = np.min(s * (X @ theta[:-1] + theta[-1])) / norm
+    if gamma <= 0:
+        raise ValueError("(w_star, b_star) does not separate the data")
+    return float((np.max(np.sum(X**2, axis=1)) + 1.0) / gamma**2)
+
+
+updates_sep = 1
+bound_sep = 2.0
+'''},
+        "expected": {"q2": 3.0, "q3": 2.0, "q4": 2.5},
+        "hint": {"q4": "sum(train_perceptron(X_sep, y_sep)[2])"},
+        "absent": {"q4": [str(_UPDATES), f"{_BOUND:.2f}", f"{_BOUND:.1f}"]},
+    },
+    "novikoff_bound_by_nnlib": {
+        "answers": {"q2": EPOCH, "q3": TRAIN, "q4": '''
+from nnlib.perceptron import novikoff_bound
+''' + THEOREM_ON_DATA},
+        "expected": {"q2": 3.0, "q3": 2.0, "q4": 0.5},
+        "hint": {"q4": "your answer calls nnlib's novikoff_bound"},
+    },
+    "predict_by_nnlib": {
+        "answers": {"q1": '''
+def predict(X, w, b):
+    p = nnlib.perceptron.Perceptron(len(w))
+    p.w, p.b = np.array(w, dtype=float), float(b)
+    return p.predict(X)
+'''},
+        "expected": {"q1": 0.0},
+        "hint": {"q1": "your answer calls nnlib's Perceptron.predict"},
+    },
+    "xor_label_as_feature": {
+        # before the fix this passed: the third "feature" is XOR itself, the label
+        "answers": {"q2": EPOCH, "q3": TRAIN, "q5": '''
+xor_mistakes = train_perceptron(X_xor, y_xor, max_epochs=20)[2]
+
+
+def xor_features(X):
+    X = np.asarray(X, dtype=float)
+    return np.column_stack([X, np.round(X[:, 0]) != np.round(X[:, 1])])
+'''},
+        "expected": {"q2": 3.0, "q3": 2.0, "q5": 1.0},
+        "hint": {"q5": "it is a decision (0/1, a comparison, XOR itself)"},
+    },
+    "sigmoid_in_float64_for_float32": {
+        # the question asks for float32 out; before the fix only hidden tests checked it
+        "answers": {"q6": '''
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+'''},
+        "expected": {"q6": 2.0},
+        "hint": {"q6": "sigmoid of a float32 array should be float32"},
+    },
+    "bias_gradient_kept_as_an_array": {
+        # db of shape (1,): before the fix the feedback contradicted itself ("expected dw of
+        # shape (3,); got dw of shape (3,)") and two hidden tests crashed with a traceback
+        "answers": {"q6": SIGMOID, "q7": '''
+def neuron_loss_and_grad(X, y, w, b):
+    m = len(X)
+    y_hat = sigmoid(X @ w + b)
+    loss = np.mean(0.5 * (y - y_hat) ** 2)
+    delta = -(y - y_hat) * y_hat * (1 - y_hat) / m
+    return float(loss), X.T @ delta, np.sum(delta, keepdims=True)
+'''},
+        "expected": {"q6": 3.0, "q7": 0.5},
+        "hint": {"q7": "db should be one number (a float); you returned an array of shape (1,)"},
+        "absent": {"q7": ["got dw of shape (3,)"]},
     },
 }

@@ -117,11 +117,11 @@ zs = np.arange(-3000, 1) / 1000                 # a step of 0.001
 i = np.argmin(gelu(zs))
 gelu_min_z, gelu_min = zs[i], gelu(zs)[i]
 ''', "q6": '''
-from scipy.special import logsumexp
-
-
 def softmax(Z):
-    return np.exp(Z - logsumexp(Z, axis=-1, keepdims=True))
+    Z = np.asarray(Z)
+    shifted = Z - np.max(Z, axis=-1)[:, None]
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1)[:, None]
 ''', "q7": '''
 def dead_fraction(A):
     A = np.asarray(A)
@@ -163,7 +163,7 @@ def sigmoid_grad(z):
     return s * (1 - s)
 '''},
         # the overflow, float32 and whole-range tests fail; 2-D, scalar and integers pass
-        "expected": {"q1": 1.5},
+        "expected": {"q1": 1.0},
         "hint": {"q1": "computes A and B on every element before it chooses"},
     },
     "derivative_of_the_input_not_the_output": {
@@ -221,7 +221,7 @@ def leaky_relu_grad(z, negative_slope=0.01):
     return np.where(z > 0, 1.0, negative_slope)
 '''},
         # booleans fail the public relu test and the hidden dtype test; G * bool is right
-        "expected": {"q3": 2.0},
+        "expected": {"q3": 1.5},
         "hint": {"q3": "relu_grad returned booleans"},
     },
     "derivative_one_at_zero": {
@@ -248,7 +248,7 @@ def leaky_relu_grad(z, negative_slope=0.01):
     return np.where(z > 0, 1.0, negative_slope)
 '''},
         # the public test and a hidden one catch the overwrite; another fails on a number
-        "expected": {"q3": 1.5},
+        "expected": {"q3": 1.0},
         "hint": {"q3": "relu_grad changed the array z that it was given"},
     },
     "leaky_relu_grad_without_slope": {
@@ -260,7 +260,7 @@ def relu_grad(z):
 def leaky_relu_grad(z, negative_slope=0.01):
     return (np.asarray(z) > 0).astype(float)
 '''},
-        "expected": {"q3": 0.5},
+        "expected": {"q3": 0.0},
         "hint": {"q3": "the derivative of Leaky ReLU is negative_slope (0.1 here), not 0"},
     },
     # --- q4: SiLU and central differences -------------------------------------------------
@@ -375,5 +375,44 @@ def softmax(Z):
                                                                          '"2:Linear"')},
         "expected": {"q7": 1.5},
         "hint": {"q7": "Did you pass the output of a Linear layer"},
+    },
+    # --- issue 13: the library's step, float32 in the public tests --------------------------
+    "softmax_by_scipy_logsumexp": {
+        # scipy's logsumexp does the shift that this question is about
+        "answers": {"q6": '''
+from scipy.special import logsumexp
+
+
+def softmax(Z):
+    return np.exp(Z - logsumexp(Z, axis=-1, keepdims=True))
+'''},
+        "expected": {"q6": 0.0},
+        "hint": {"q6": "your answer calls scipy"},
+    },
+    "sigmoid_by_nnlib": {
+        "answers": {"q1": '''
+def sigmoid(z):
+    return nnlib.functional.sigmoid(z)
+
+
+def sigmoid_grad(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+'''},
+        "expected": {"q1": 0.0},
+        "hint": {"q1": "your answer calls nnlib's sigmoid"},
+    },
+    "relu_grad_in_float64": {
+        # the question asks for the dtype of z; before the fix only a hidden test checked it
+        "answers": {"q3": '''
+def relu_grad(z):
+    return (np.asarray(z) > 0).astype(float)
+
+
+def leaky_relu_grad(z, negative_slope=0.01):
+    return np.where(np.asarray(z) > 0, 1.0, negative_slope)
+'''},
+        "expected": {"q3": 1.5},
+        "hint": {"q3": "relu_grad of a float32 array should be float32"},
     },
 }

@@ -199,4 +199,34 @@ def stable_sigmoid(z):
         "expected": {"q7": 0},
         "hint": {"q7": "keepdims=True"},
     },
+    # --- issue 13: float32 in the public tests, the library's step ---------------------------
+    "q2_converted_to_float64": {
+        # the question asks for float32 out; before the fix only a hidden test checked it
+        "answers": {"q2": '''
+def forward_batch(X, layers):
+    A = np.asarray(X, dtype=float)
+    for W, b in layers:
+        A = sigmoid(A @ np.asarray(W, dtype=float).T + b)
+    return A
+'''},
+        "expected": {"q2": 2.0},
+        "hint": {"q2": "keep the dtype"},
+    },
+    "q3_count_parameters_of_nnlib": {
+        "answers": {"q3": '''
+def n_parameters(sizes):
+    return nnlib.count_parameters(nnlib.mlp(sizes))
+'''},
+        "expected": {"q3": 0},
+        "hint": {"q3": "your answer calls nnlib's mlp"},
+    },
+    "q6_the_imported_sigmoid": {
+        # the setup imports nnlib's sigmoid for Questions 1 and 2: not for this one
+        "answers": {"q6": '''
+def stable_sigmoid(z):
+    return sigmoid(z)
+'''},
+        "expected": {"q6": 0},
+        "hint": {"q6": "your answer calls nnlib's sigmoid"},
+    },
 }

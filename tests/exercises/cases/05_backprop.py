@@ -329,4 +329,136 @@ def relu_backward(grad_out, z):
         "expected": {"q7": 0.5},
         "hint": {"q7": "multiply it by grad_out"},
     },
+    # --- issue 13: feedback that pointed the wrong way, requirements, shortcuts -------------
+    "mse_changes_y_hat_in_place": {
+        # the loss and the gradient are right; before the fix the test computed its expected
+        # loss after the call, from the changed Y_hat, and called a correct loss wrong
+        "answers": {"q2": '''
+def mse_loss_and_grad(Y_hat, Y):
+    m = Y_hat.shape[0]
+    diff = Y_hat
+    diff -= Y
+    return float(0.5 * np.sum(diff ** 2) / m), diff / m
+'''},
+        "expected": {"q2": 0.0},
+        "hint": {"q2": "changed Y_hat or Y in place (diff = Y_hat; diff -= Y"},
+    },
+    "one_hot_fills_whole_columns": {
+        # before the fix the feedback blamed the softmax's axis
+        "answers": {"q4": SOFTMAX + '''
+
+def softmax_ce_backward(Z, y):
+    m, C = Z.shape
+    Y = np.zeros((m, C))
+    Y[:, y] = 1
+    return (softmax(Z) - Y) / m
+'''},
+        "expected": {"q4": 1.0},
+        "hint": {"q4": "your softmax is right, but the one-hot matrix is not"},
+    },
+    "relative_error_divided_by_the_larger_norm": {
+        # symmetric, so before the fix the feedback said "not symmetric (0.8485 but 0.8485)"
+        "answers": {"q6": NUMERICAL + '''
+
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-12))
+''' + FIND_THE_BUG},
+        "expected": {"q6": 1.5},
+        "hint": {"q6": "you divided by the larger norm, max(||a||, ||b||) = 5"},
+    },
+    "sigmoid_converted_to_float64": {
+        # the question asks for float32 out; before the fix only a hidden test checked it
+        "answers": {"q3": '''
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_backward(grad_out, a):
+    return grad_out * a * (1 - a)
+'''},
+        "expected": {"q3": 1.0},
+        "hint": {"q3": "sigmoid of a float32 array should be float32"},
+    },
+    "relu_mask_in_float64": {
+        # before the fix a hidden test wanted float32 output that the question never asked for
+        "answers": {"q7": '''
+def relu_backward(grad_out, z):
+    return grad_out * (z > 0).astype(float)
+'''},
+        "expected": {"q7": 1.0},
+        "hint": {"q7": "for a float32 grad_out relu_backward should return float32"},
+    },
+    "linear_backward_returns_a_list": {
+        # before the fix the public tests rejected a list that the hidden tests accepted
+        "answers": {"q1": '''
+def linear_backward(X, W, delta):
+    return [delta @ W, delta.T @ X, delta.sum(axis=0)]
+'''},
+        "expected": {"q1": 3.0},
+        "hint": {"q1": "All test cases passed"},
+    },
+    "linear_backward_by_nnlib": {
+        "answers": {"q1": '''
+def linear_backward(X, W, delta):
+    layer = nnlib.layers.Linear(W.shape[1], W.shape[0])
+    layer.weight.data = np.array(W, dtype=float)
+    layer(X)
+    layer.zero_grad()
+    dX = layer.backward(delta)
+    return dX, layer.weight.grad.copy(), layer.bias.grad.copy()
+'''},
+        "expected": {"q1": 0.0},
+        "hint": {"q1": "asks for your own code, but your answer calls nnlib's Linear"},
+    },
+    "sigmoid_by_nnlib_saved_first": {
+        # the nnlib function bound to another name before the answer: still nnlib's
+        "answers": {"q3": '''
+from nnlib.functional import sigmoid as library_sigmoid, sigmoid_grad
+
+
+def sigmoid(z):
+    return library_sigmoid(z)
+
+
+def sigmoid_backward(grad_out, a):
+    return grad_out * a * (1 - a)
+'''},
+        "expected": {"q3": 0.5},
+        "hint": {"q3": "your answer calls nnlib's sigmoid"},
+    },
+    "gradient_check_by_nnlib": {
+        "answers": {"q6": '''
+from nnlib.gradcheck import numerical_grad, rel_error
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    return numerical_grad(f, x, eps)
+
+
+def relative_error(a, b):
+    return rel_error(a, b)
+''' + FIND_THE_BUG},
+        "expected": {"q6": 0.5},
+        "hint": {"q6": "your answer calls nnlib's numerical_grad"},
+    },
+    "softmax_by_scipy": {
+        "answers": {"q4": '''
+import scipy.special
+
+
+def softmax(Z):
+    return scipy.special.softmax(Z, axis=1)
+
+
+def softmax_ce_backward(Z, y):
+    m, C = Z.shape
+    return (softmax(Z) - np.eye(C)[y]) / m
+'''},
+        # softmax_ce_backward is the student's own (P - Y) / m: its tests pass
+        "expected": {"q4": 1.0},
+        "hint": {"q4": "your answer calls scipy"},
+    },
 }

@@ -336,7 +336,7 @@ def adjoints(root, seed=1.0):
     return {v: v.grad for v in ad.topological_order(root)}
 '''},
         "expected": {"q4": 0.0},
-        "hint": {"q4": "write the sweep yourself"},
+        "hint": {"q4": "your answer calls nnlib's Value.backward"},
     },
     # --- q5: forward-mode Jacobian ---------------------------------------------------------
     "columns_stored_as_rows": {
@@ -404,13 +404,20 @@ def jacobian_rev(f, x):
         "hint": {"q6": "set every input's grad to 0 before each sweep"},
     },
     "one_forward_pass_per_row": {
-        # ad.vjp per output: right rows, but q forward passes
+        # a new forward pass for every output: right rows, but q forward passes
         "answers": {"q6": '''
 def jacobian_rev(f, x):
-    value = f([float(a) for a in np.ravel(x)])
-    if not isinstance(value, (list, tuple)):
-        return ad.vjp(f, x, 1.0)[1][None, :]
-    return np.array([ad.vjp(f, x, e)[1] for e in np.eye(len(value))])
+    x = [float(a) for a in np.ravel(x)]
+    q = len(f(x)) if isinstance(f(x), (list, tuple)) else 1
+    rows = []
+    for r in range(q):
+        xs = [Value(a) for a in x]
+        outs = f(xs)
+        out = outs[r] if isinstance(outs, (list, tuple)) else outs
+        if isinstance(out, Value):
+            out.backward()
+        rows.append([v.grad for v in xs])
+    return np.array(rows, dtype=float)
 '''},
         "expected": {"q6": 1.5},
         "hint": {"q6": "in ONE forward pass"},
@@ -431,18 +438,127 @@ def jacobian_rev(f, x):
     # --- q7: which mode --------------------------------------------------------------------
     "passes_swapped": {
         "answers": {"q7": '''
-def jacobian_cost(n, q):
-    return q, n, ("reverse" if q < n else "forward")
+def mode_cost(n, q, need):
+    forward, reverse = {"jacobian": (n, q), "jvp": (1, q), "vjp": (n, 1), "gradient": (n, 1)}[need]
+    return reverse, forward, ("forward" if forward <= reverse else "reverse")
 '''},
         "expected": {"q7": 0.0},
-        "hint": {"q7": "forward mode needs n passes"},
+        "hint": {"q7": "your counts are swapped"},
     },
     "reverse_always": {
         "answers": {"q7": '''
-def jacobian_cost(n, q):
-    return n, q, "reverse"
+def mode_cost(n, q, need):
+    forward, reverse = {"jacobian": (n, q), "jvp": (1, q), "vjp": (n, 1), "gradient": (n, 1)}[need]
+    return forward, reverse, "reverse"
 '''},
         "expected": {"q7": 0.0},
-        "hint": {"q7": "forward mode when there are fewer inputs"},
+        "hint": {"q7": "the cheaper mode is the one with fewer passes or sweeps"},
+    },
+    "jacobian_counts_for_every_need": {
+        # the old question's whole answer (pass n and q through, compare them), which a guess
+        # could reach: the counts depend on what is needed
+        "answers": {"q7": '''
+def mode_cost(n, q, need):
+    return n, q, ("reverse" if q < n else "forward")
+'''},
+        "expected": {"q7": 0.0},
+        "hint": {"q7": "a forward pass seeded with v gives J v at once"},
+        "absent": {"q7": ["(1, 10", "1, 10, "]},
+    },
+    # --- issue 13: digits, bypasses, shortcuts ---------------------------------------------
+    "sin_by_a_finite_difference": {
+        # close to the right tangent but not exact: before the fix the feedback printed
+        # "should be 1.179607; got 1.179607"
+        "answers": {"q1": dual(SIN="        h = 1e-5\n"
+                                   "        slope = (math.sin(self.primal + h) "
+                                   "- math.sin(self.primal - h)) / (2 * h)\n"
+                                   "        return Dual(math.sin(self.primal), "
+                                   "slope * self.tangent)")},
+        "expected": {"q1": 1.5},
+        "hint": {"q1": "close, but not exact: a finite difference instead of the derivative's"},
+        "absent": {"q1": ["should be 1.179607; got 1.179607"]},
+    },
+    "dual_built_on_nnlib": {
+        # nnlib's Dual does the product rule and the chain rule; only sin is added
+        "answers": {"q1": '''
+class Dual(ad.Dual):
+    def sin(self):
+        return Dual(math.sin(self.primal), math.cos(self.primal) * self.tangent)
+
+    def exp(self):
+        return Dual(math.exp(self.primal), math.exp(self.primal) * self.tangent)
+
+    def tanh(self):
+        t = math.tanh(self.primal)
+        return Dual(t, (1.0 - t * t) * self.tangent)
+
+
+def as_dual(x):
+    return x if isinstance(x, Dual) else Dual(x, 0.0)
+
+
+def derivative(f, x):
+    out = f(Dual(x, 1.0))
+    if isinstance(out, ad.Dual):
+        return out.primal, out.tangent
+    return float(out), 0.0
+'''},
+        "expected": {"q1": 0.0},
+        "hint": {"q1": "your answer calls nnlib's Dual"},
+    },
+    "recursion_with_a_raised_limit": {
+        # before the fix a raised recursion limit made the recursive search pass
+        "answers": {"q3": '''
+import sys
+
+
+def topological_sort(root):
+    sys.setrecursionlimit(100_000)
+    order, seen = [], set()
+
+    def visit(v):
+        if v not in seen:
+            seen.add(v)
+            for p in v.parents:
+                visit(p)
+            order.append(v)
+
+    visit(root)
+    return order
+'''},
+        "expected": {"q3": 1.0},
+        "hint": {"q3": "topological_sort changed the recursion limit"},
+    },
+    "backward_saved_before_the_switch_off": {
+        # before the fix the tests replaced Value.backward, which a saved reference bypassed
+        "answers": {"q4": '''
+nnlib_sweep = Value.backward
+
+
+def adjoints(root, seed=1.0):
+    nnlib_sweep(root, seed)
+    return {v: v.grad for v in ad.topological_order(root)}
+'''},
+        "expected": {"q4": 0.0},
+        "hint": {"q4": "your answer calls nnlib's Value.backward"},
+    },
+    "jacobian_by_nnlib_forward": {
+        "answers": {"q5": '''
+def jacobian_fwd(f, x):
+    return ad.jacobian_forward(f, x).jacobian
+'''},
+        "expected": {"q5": 0.0},
+        "hint": {"q5": "your answer calls nnlib's jacobian_forward"},
+    },
+    "jacobian_by_nnlib_reverse": {
+        "answers": {"q6": '''
+from nnlib.autodiff import jacobian_reverse as nnlib_jacobian
+
+
+def jacobian_rev(f, x):
+    return nnlib_jacobian(f, x).jacobian
+'''},
+        "expected": {"q6": 0.0},
+        "hint": {"q6": "your answer calls nnlib's jacobian_reverse"},
     },
 }
