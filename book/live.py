@@ -707,6 +707,13 @@ class Experiment:
             keyed.setdefault(tuple(_fmt(v[k]) for k in self.figure.rebuild_on), []).append(
                 tuple(v[k] for k in names))
         groups = list(keyed.values())
+        # fewer groups than workers (e.g. nothing to rebuild): split the largest in halves,
+        # each half still in order, so that both processes get work
+        workers_wanted = min(2, os.cpu_count() or 1)
+        while len(groups) < workers_wanted and max(len(g) for g in groups) > 1:
+            big = max(range(len(groups)), key=lambda i: len(groups[i]))
+            g = groups.pop(big)
+            groups += [g[:len(g) // 2], g[len(g) // 2:]]
         pick = (self.pick[0], self.pick[1].values()) if self.pick else None
         images = len(grid) * (1 + (len(pick[1]) if pick else 0))
         workers = min(2, os.cpu_count() or 1) if self.parallel and images >= 24 else 1
