@@ -19,17 +19,11 @@ STAMP := $(VENV)/.requirements.stamp
 VENDOR_STAMP := _vendor/.stamp
 PIP := $(PY) -m pip --disable-pip-version-check
 
-# Notebook execution during the book build (myst-nb's nb_execution_mode; applied by
-# tools/book_build.py). Locally `cache`: only notebooks whose code changed are re-run. In CI
-# (CI=true) `force`: the cache keys on code cells only, so a changed nnlib would not
-# invalidate it. `make test` always forces (TEST_EXECUTE); override on the command line,
-# e.g. `make book BOOK_EXECUTE=force`.
-ifneq ($(filter true True TRUE 1 yes,$(CI)),)
-BOOK_EXECUTE ?= force
-else
-BOOK_EXECUTE ?= cache
-endif
-TEST_EXECUTE ?= force
+# Notebook execution during the build (myst-nb's nb_execution_mode; applied by
+# tools/book_build.py): `inline` (see _config.yml), in every build. Override on the command
+# line, e.g. `make book BOOK_EXECUTE=off` for the text alone.
+BOOK_EXECUTE ?= inline
+TEST_EXECUTE ?= inline
 # Per-cell timeout of nbval, in seconds; keep equal to execute.timeout in _config.yml.
 CELL_TIMEOUT ?= 120
 
@@ -52,7 +46,7 @@ help:
 	@echo "make book       build the website into $(BUILD)/html and print the path of index.html"
 	@echo "make test       unit tests, doctests, notebooks (nbval) and a strict book build"
 	@echo "make lab        open the notebooks in JupyterLab"
-	@echo "make vendor     fetch MathJax, require.js and the widget manager for offline pages"
+	@echo "make vendor     fetch MathJax for offline pages"
 	@echo "make site-check the browser tests (tests/site/test_site.py) on _build/html, network cut off"
 	@echo "make screenshots one full-page PNG per page of _build/html in _build/screenshots/"
 	@echo "make exercises  build the exercise sets' student notebooks and autograder zips (otter assign)"
@@ -79,7 +73,7 @@ $(STAMP): requirements.txt pyproject.toml book/pyproject.toml | $(PY)
 
 setup: $(STAMP)
 
-$(VENDOR_STAMP): tools/vendor.py tools/widgets-setup.js | $(PY)
+$(VENDOR_STAMP): tools/vendor.py | $(PY)
 	$(PY) tools/vendor.py
 
 vendor: $(VENDOR_STAMP)

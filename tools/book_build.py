@@ -76,7 +76,8 @@ _FOOTNOTE_REF = re.compile(r"\[([A-Za-z0-9_-]+)\]_")
 
 def _unique_footnotes(app: Sphinx, what: str, name: str, obj: object, options: object,
                       lines: list[str]) -> None:
-    """Rename ``[1]_`` / ``.. [1]`` in one docstring to labels unique to ``name``."""
+    """Rename ``[1]_`` / ``.. [1]`` in one docstring to labels unique to ``name`` (and cite
+    the references no sentence cites from the summary line)."""
     labels = {m.group(2) for line in lines if (m := _FOOTNOTE_DEF.match(line))}
     if not labels:
         return
@@ -88,8 +89,14 @@ def _unique_footnotes(app: Sphinx, what: str, name: str, obj: object, options: o
     def new_ref(m: re.Match) -> str:
         return f"[#{prefix}{m.group(1)}]_" if m.group(1) in labels else m.group(0)
 
+    referenced = {m.group(1) for line in lines for m in _FOOTNOTE_REF.finditer(line)}
     for i, line in enumerate(lines):
         lines[i] = _FOOTNOTE_REF.sub(new_ref, _FOOTNOTE_DEF.sub(new_def, line))
+    # A reference no sentence cites (a docstring that only lists its source) is cited from
+    # the summary line, so that the footnote has a number to go to and is not an orphan.
+    orphans = sorted(labels - referenced)
+    if orphans and lines and lines[0].strip():
+        lines[0] = lines[0].rstrip() + " " + " ".join(f"[#{prefix}{k}]_" for k in orphans)
 
 
 def _apply_environment(app: Sphinx, config: Config) -> None:
@@ -145,6 +152,12 @@ def _write_if_changed(path: Path, data: bytes) -> None:
 def _live_pages(app: Sphinx, pagename: str, templatename: str, context: dict,
                 doctree: object) -> None:
     body = context.get("body")
+    if body and "application/vnd.jupyter.widget-view+json" in body:
+        from sphinx.errors import ExtensionError
+
+        raise ExtensionError(f"{pagename}: the page has Jupyter widgets, whose controls do "
+                             f"nothing on the website; show the experiment with book.live "
+                             f"(an Experiment is a flipbook there).")
     if not body or "nnb-live-data" not in body:
         return
     up = "../" * pagename.count("/")

@@ -1,11 +1,12 @@
 """Fetch the JavaScript the website needs so that it works offline (``make vendor``).
 
-The book's pages typeset mathematics with MathJax 3 and show ipywidgets with the
-``@jupyter-widgets/html-manager`` (which needs require.js).  Sphinx and myst-nb would load
-these from a CDN; this script downloads exact, pinned versions with ``npm pack`` (through
-npm's configured registry), checks each tarball against a pinned sha512, and extracts only
-the files the site serves into ``_vendor/vendor/``.  ``_config.yml`` copies ``_vendor/``
-into the built site (``html_extra_path``), so the pages load ``<site>/vendor/...``.
+The book's pages typeset mathematics with MathJax 3, which Sphinx would load from a CDN;
+this script downloads an exact, pinned version with ``npm pack`` (through npm's configured
+registry), checks the tarball against a pinned sha512, and extracts only the files the site
+serves into ``_vendor/vendor/``. (The experiments need no widget library: they are
+flipbooks, ``book/static/live.js``, a few kilobytes of the book's own.) ``_config.yml``
+copies ``_vendor/`` into the built site (``html_extra_path``), so the pages load
+``<site>/vendor/...``.
 
 Why not ``_static/``: Jupyter Book 1 adds every ``.js`` and ``.css`` file found under the
 static paths to *every* page, which would load all of MathJax's components everywhere.
@@ -50,39 +51,7 @@ PACKAGES = [
             "es5/sre/",  # the speech rule engine those components load
         ],
     },
-    {
-        "name": "@jupyter-widgets/html-manager",
-        "version": "1.0.15",  # html-manager 1.x renders ipywidgets 8 (controls 2.0.0)
-        "integrity": "sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUT"
-        "opvFi//SABeNz1yp47bCrJ3CQA==",
-        "folder": "html-manager",
-        "keep": [
-            "package.json",  # BSD-3-Clause (the package has no LICENSE file)
-            "dist/embed.js.LICENSE.txt",  # licences of the bundled third-party code
-            "dist/embed-amd.js",
-            # Font Awesome files the widget CSS refers to (play/pause icons and the like),
-            # loaded relative to embed-amd.js.
-            "dist/*.woff2",
-            "dist/*.woff",
-            "dist/*.ttf",
-            "dist/*.eot",
-            "dist/*.svg",
-        ],
-    },
-    {
-        "name": "requirejs",
-        "version": "2.3.7",
-        "integrity": "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/"
-        "VA8OaUhBa0JPVHJ0pyBkM1z+pDsw==",
-        "folder": "requirejs",
-        "keep": ["require.js"],  # MIT; the licence header is inside the file
-    },
 ]
-
-# A small script of our own, loaded after require.js and before embed-amd.js on pages with
-# widgets; why, see its header. It is copied next to embed-amd.js.
-WIDGETS_SETUP = Path(__file__).resolve().parent / "widgets-setup.js"
-
 
 def fail(sentence: str) -> None:
     """Print one clear sentence to stderr and exit with status 1."""
@@ -93,8 +62,7 @@ def fail(sentence: str) -> None:
 def stamp_text() -> str:
     """The content of the stamp file: what was vendored, so any change here re-vendors."""
     return json.dumps(
-        [(p["name"], p["version"], p["integrity"], p["keep"]) for p in PACKAGES]
-        + [hashlib.sha256(WIDGETS_SETUP.read_bytes()).hexdigest()], indent=1
+        [(p["name"], p["version"], p["integrity"], p["keep"]) for p in PACKAGES], indent=1
     )
 
 
@@ -164,7 +132,6 @@ def main() -> None:
             check_integrity(tarball, pkg["integrity"])
             n = extract(tarball, pkg["keep"], staging / pkg["folder"])
             print(f"  {pkg['name']}@{pkg['version']}: {n} files")
-        shutil.copyfile(WIDGETS_SETUP, staging / "html-manager" / "dist" / "widgets-setup.js")
         if DEST.exists():
             shutil.rmtree(DEST)
         DEST.parent.mkdir(parents=True, exist_ok=True)

@@ -65,3 +65,12 @@ def test_chapter_sentences_leave_see_also_for_their_own_section():
     only_names = ["See Also", "--------", "fit : the loop."]
     book_build._chapters_out_of_see_also(None, "function", "f", None, None, only_names)
     assert only_names == ["See Also", "--------", "fit : the loop."]
+
+
+def test_docstring_footnotes_are_unique_and_never_orphans():
+    lines = ["Rectified linear unit.", "", "Uses [2]_.", "", ".. rubric:: References", "",
+             ".. [1] V. Nair.", ".. [2] K. Jarrett."]
+    book_build._unique_footnotes(None, "function", "nnlib.functional.relu", None, None, lines)
+    prefix = re.search(r"\[#(ref-\w+-)2\]_", lines[2]).group(1)
+    assert lines[0] == f"Rectified linear unit. [#{prefix}1]_"     # cited from the summary
+    assert lines[6] == f".. [#{prefix}1] V. Nair." and lines[7].startswith(f".. [#{prefix}2]")
