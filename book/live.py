@@ -102,6 +102,18 @@ class _Control:
     def widget(self):
         raise NotImplementedError
 
+    def snap(self, value):
+        """The control's own value nearest to what a widget reports: a notebook slider sends
+        10 ** 0.5 = 3.1622776..., the control's values are rounded (3.16228), and a figure
+        that looks results up by value must see the same number in the notebook and on the
+        website."""
+        values = self.values()
+        if not values or not isinstance(value, numbers.Real) or isinstance(value, bool):
+            return value
+        if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
+            return value
+        return min(values, key=lambda v: abs(float(v) - float(value)))
+
 
 def _same(a, b) -> bool:
     if isinstance(a, numbers.Real) and isinstance(b, numbers.Real) \
@@ -880,7 +892,8 @@ class _LiveWidget:
 
     @property
     def values(self) -> dict:
-        return {k: c.value for k, c in self.controls.items()}
+        """The controls' values, snapped to each control's own values (see _Control.snap)."""
+        return {k: self.exp.controls[k].snap(c.value) for k, c in self.controls.items()}
 
     def _changed(self, _change):
         self.redraw()

@@ -288,3 +288,22 @@ def test_pick_widget_value_follows_the_boxes():
     assert pick.value == ("a", "b", "c") and w.n_draws == 2
     with pytest.raises(live.ExperimentError, match="the default picks \\['z'\\]"):
         live.Pick(["a"], ("z",)).check("p")
+
+
+def test_widget_values_are_snapped_to_the_controls_values():
+    """A notebook log slider reports 10 ** 0.5 exactly; the figure must receive the control's
+    own (rounded) value, the one the website's frames and any cache are keyed by."""
+    seen = []
+
+    class Record(Wave):
+        def update(self, k, span=6.3):
+            seen.append(k)
+            super().update(k, span)
+
+    exp = live.Experiment("record", Record(), controls={
+        "k": live.LogSlider(0.1, 10.0, per_decade=2, value=1.0)})
+    w = exp.widget()
+    w.controls["k"].value = 10 ** 0.5
+    assert seen[-1] == 3.16228 and 3.16228 in exp.controls["k"].values()
+    assert live.Choice(["a", "b"]).snap("b") == "b"
+    assert live.IntSlider(0, 10, value=2).snap(3) == 3
