@@ -35,7 +35,7 @@ NOTEBOOKS = $(shell find chapters -name '*.ipynb' -not -path '*/.ipynb_checkpoin
 NBVAL = $(if $(NOTEBOOKS),--nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) $(NOTEBOOKS))
 # The browser suite, in a network namespace of its own where the kernel allows it (unshare -n;
 # tools/site_browser.py says which); BOOK_HTML says which built site it opens.
-SITE_TESTS = $(PY) tools/site_browser.py run-offline $(PY) -m pytest -p no:cacheprovider tests/site/test_site.py
+SITE_TESTS = $(PY) tools/site_browser.py run-offline $(PY) -m pytest -p no:cacheprovider --durations=10 tests/site/test_site.py
 # `make lab` as root (containers) needs --allow-root.
 ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
@@ -86,7 +86,7 @@ book: $(STAMP) $(VENDOR_STAMP)
 
 # Two lanes run side by side (2 cores), and make test fails if either fails: pytest (unit
 # tests, doctests, notebooks, exercises) in one; in the other the strict book build, then its
-# static offline check and the browser tests on it. Each lane prints its output when it is
+# static offline check, the browser tests on it, and the chapters in a real JupyterLab. Each lane prints its output when it is
 # done. Run one alone with `make test-pytest`, `make test-book` or `make test-site`.
 test: $(STAMP) $(VENDOR_STAMP)
 	@$(MAKE) --no-print-directory --output-sync=target -j2 test-pytest test-site
@@ -94,7 +94,7 @@ test: $(STAMP) $(VENDOR_STAMP)
 
 test-pytest: $(STAMP)
 	@echo "== unit tests (tests/), doctests (nnlib/, book/), notebooks (nbval: $(words $(NOTEBOOKS)) in chapters/), exercises"
-	$(PY) -m pytest -p no:cacheprovider tests --ignore=tests/site/test_site.py --doctest-modules nnlib book $(NBVAL)
+	$(PY) -m pytest -p no:cacheprovider --durations=15 tests --ignore=tests/site/test_site.py --ignore=tests/site/test_jupyterlab.py --doctest-modules nnlib book $(NBVAL)
 
 test-book: $(STAMP) $(VENDOR_STAMP)
 	@echo "== the book, built afresh with warnings as errors (execution: $(TEST_EXECUTE))"
@@ -106,6 +106,8 @@ test-site: test-book
 	$(PY) tools/check_offline.py $(STRICT)/_build/html
 	@echo "== the site in a real browser, offline: every page (tests/site/test_site.py)"
 	BOOK_HTML=$(STRICT)/_build/html $(SITE_TESTS)
+	@echo "== the chapters in a real JupyterLab (tests/site/test_jupyterlab.py)"
+	$(PY) -m pytest -p no:cacheprovider --durations=5 tests/site/test_jupyterlab.py
 
 # --- the rest ------------------------------------------------------------------------------
 

@@ -21,22 +21,15 @@ machine; the README's benchmark section records a run.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-import site_browser  # noqa: E402  (tools/site_browser.py: Chromium's flags and path)
-
-TOKEN = "nnbook-bench"
+import lab_browser  # noqa: E402  (tools/lab_browser.py: JupyterLab in headless Chromium)
 
 # Records, inside the page, when a key goes down and when an experiment's image changes.
 PROBE = """
@@ -57,55 +50,6 @@ PROBE = """
                              attributeFilter: ['src']});
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_lab(root: Path, port: int) -> subprocess.Popen:
-    jupyter = Path(sys.executable).parent / "jupyter"
-    args = [str(jupyter), "lab", "--ip", "127.0.0.1", "--port", str(port), "--no-browser",
-            f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}",
-            "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-            "jupyterlab.NeverCheckForUpdate"]
-    if os.geteuid() == 0:
-        args.append("--allow-root")
-    log = open(root / "lab.log", "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={TOKEN}",
-                                   timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise RuntimeError(f"JupyterLab did not start; see {root / 'lab.log'}")
-
-
-def run_all(page, timeout_s: float = 600.0) -> None:
-    """Run every cell and wait until the kernel is idle and no cell is queued."""
-    page.keyboard.press("Escape")
-    page.click("text=Run", timeout=20_000)
-    page.click("text=Run All Cells", timeout=20_000)
-    deadline = time.time() + timeout_s
-    time.sleep(2.0)
-    while time.time() < deadline:
-        busy = page.evaluate("""() => {
-          const prompts = [...document.querySelectorAll('.jp-InputPrompt')]
-              .map(p => p.textContent.trim());
-          const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
-          const kernelBusy = status && /busy/i.test(status.getAttribute('data-status') || '');
-          return prompts.some(t => t.includes('*')) || kernelBusy;
-        }""")
-        if not busy:
-            time.sleep(1.0)
-            return
-        time.sleep(0.5)
-    raise TimeoutError("the notebook did not finish running")
 
 
 def measure(page, box, moves: int) -> list[float]:
@@ -190,46 +134,29 @@ def main(argv=None) -> int:
     notebooks = sorted(p.stem for p in (ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
     if args.chapters:
         notebooks = [n for n in notebooks if n in args.chapters or n[:2] in args.chapters]
-    work = Path(tempfile.mkdtemp(prefix="nnbook-lab-"))
-    for name in notebooks:
-        shutil.copy(ROOT / "chapters" / f"{name}.ipynb", work / f"{name}.ipynb")
-    port = free_port()
-    lab = start_lab(work, port)
     rows = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=site_browser.find_chromium(),
-                                        args=site_browser.CHROMIUM_ARGS)
-            for name in notebooks:
-                page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                page.goto(f"http://127.0.0.1:{port}/lab/tree/{name}.ipynb?token={TOKEN}")
-                page.wait_for_selector(".jp-Notebook", timeout=120_000)
-                time.sleep(3.0)
-                run_all(page)
-                boxes = page.locator(".nnb-live")
-                kernel = callback_times(name)
-                for i in range(boxes.count()):
-                    box = boxes.nth(i)
-                    exp_name = list(kernel)[i] if i < len(kernel) and "error" not in kernel \
-                        else f"experiment {i + 1}"
-                    title = exp_name
-                    times = measure(page, box, args.moves)
-                    good = [t for t in times if t == t]
-                    rows.append((name, title, statistics.median(good) if good else float("nan"),
-                                 max(good) if good else float("nan"),
-                                 len(times) - len(good), kernel.get(exp_name, float("nan"))))
-                    print(f"{name:28s} {title:48s} median {rows[-1][2]:7.1f} ms  "
-                          f"worst {rows[-1][3]:7.1f} ms  callback {rows[-1][5]:6.1f} ms",
-                          flush=True)
-                page.close()
-            browser.close()
-    finally:
-        lab.terminate()
-        try:
-            lab.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            lab.kill()
-        shutil.rmtree(work, ignore_errors=True)
+    paths = [ROOT / "chapters" / f"{name}.ipynb" for name in notebooks]
+    with lab_browser.jupyterlab(paths) as (base, _work), sync_playwright() as p:
+        browser = lab_browser.launch(p)
+        for name in notebooks:
+            page = lab_browser.open_notebook(browser, base, f"{name}.ipynb")
+            lab_browser.run_all(page)
+            boxes = page.locator(".nnb-live")
+            kernel = callback_times(name)
+            for i in range(boxes.count()):
+                box = boxes.nth(i)
+                title = list(kernel)[i] if i < len(kernel) and "error" not in kernel \
+                    else f"experiment {i + 1}"
+                times = measure(page, box, args.moves)
+                good = [t for t in times if t == t]
+                rows.append((name, title, statistics.median(good) if good else float("nan"),
+                             max(good) if good else float("nan"),
+                             len(times) - len(good), kernel.get(title, float("nan"))))
+                print(f"{name:28s} {title:48s} median {rows[-1][2]:7.1f} ms  "
+                      f"worst {rows[-1][3]:7.1f} ms  callback {rows[-1][5]:6.1f} ms",
+                      flush=True)
+            page.close()
+        browser.close()
     print()
     print("| chapter | experiment | median, key to image (ms) | worst (ms) | callback alone (ms) |")
     print("|---|---|---|---|---|")

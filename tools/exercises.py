@@ -555,6 +555,7 @@ def grade_in_process(nb: dict, tests_dir: Path, *, cell_timeout: float = 60.0
 
     tests_dir = Path(tests_dir).resolve()
     old_cwd = os.getcwd()
+    old_recursion_limit = sys.getrecursionlimit()   # a submission may raise it: not for us
     out = _CappedWriter()
     ns: dict = {"__name__": "__main__"}
     use_alarm = threading.current_thread() is threading.main_thread()
@@ -601,6 +602,7 @@ def grade_in_process(nb: dict, tests_dir: Path, *, cell_timeout: float = 60.0
             Checker.disable_tracking()
             Checker.clear_results()
             os.chdir(old_cwd)
+            sys.setrecursionlimit(old_recursion_limit)
             if "matplotlib.pyplot" in sys.modules:
                 sys.modules["matplotlib.pyplot"].close("all")
     return {name: QuestionResult(name, float(tf.score), float(tf.possible),

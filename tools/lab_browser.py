@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -109,9 +110,17 @@ def launch(playwright):
 
 
 def open_notebook(browser, base: str, name: str, width: int = 1280, height: int = 1000):
+    """Open one notebook, alone, in a new page. Each page gets a workspace of its own, reset:
+    JupyterLab otherwise restores the notebooks earlier pages opened, as hidden tabs whose
+    cells the selectors below would find first."""
     page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(f"{base}/lab/tree/{name}?token={TOKEN}")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
+    workspace = "w" + uuid.uuid4().hex[:12]
+    page.goto(f"{base}/lab/workspaces/{workspace}/tree/{name}?reset&token={TOKEN}")
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell",
+                           timeout=180_000)
+    open_panels = page.locator(".jp-NotebookPanel").count()
+    if open_panels != 1:
+        raise RuntimeError(f"{name}: {open_panels} notebooks open in JupyterLab, expected 1")
     time.sleep(2.0)
     for text in ("No", "Dismiss"):   # the "news" notification, if any
         button = page.locator(f".jp-Notification-Toast button:has-text('{text}')")
