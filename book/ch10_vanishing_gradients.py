@@ -42,7 +42,6 @@ from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter
 from nnlib import probes
 from nnlib._checks import check_int, check_positive
 from nnlib.core import Sequential
-from nnlib.data import digits, train_val_test_split
 from nnlib.layers import Linear, Sigmoid, mlp
 from nnlib.losses import CrossEntropyLoss
 from nnlib.optim import SGD, clip_grad_norm_
@@ -50,7 +49,7 @@ from nnlib.plot import COLORS
 from nnlib.train import accuracy, iterate_minibatches, train_epoch
 
 from . import live
-from .shared import one_blas_thread
+from .shared import digits_split, one_blas_thread
 
 __all__ = [
     "ACTIVATIONS", "WIDTH", "MAX_DEPTH", "PROBE_SIZE", "VANISHING", "EXPLODING",
@@ -104,33 +103,6 @@ def _check_depth(depth, where, maximum=50):
 # --------------------------------------------------------------------------------------------
 # data and networks
 # --------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def _split():
-    X, y = digits()
-    parts = train_val_test_split(X, y, rng=0)
-    for a in parts:
-        a.setflags(write=False)
-    return parts
-
-
-def digits_split():
-    """The chapter's split of the 8x8 digits: 70 % training, 15 % validation, 15 % test.
-
-    Returns
-    -------
-    X_train, y_train, X_val, y_val, X_test, y_test : ndarray
-        Fresh copies; pixels in [0, 1], labels 0 to 9. The split is
-        ``train_val_test_split(*digits(), rng=0)`` (stratified), as in Chapter 5.
-
-    Examples
-    --------
-    >>> X_tr, y_tr, X_val, y_val, X_te, y_te = digits_split()
-    >>> X_tr.shape, X_val.shape, X_te.shape
-    ((1259, 64), (270, 64), (268, 64))
-    """
-    return tuple(a.copy() for a in _split())
-
-
 def probe_batch():
     """The fixed batch every probe of the chapter uses: the first 256 training images.
 
@@ -146,7 +118,7 @@ def probe_batch():
     >>> X.shape, y.shape, bool(X.flags.writeable)
     ((256, 64), (256,), False)
     """
-    X_tr, y_tr = _split()[:2]
+    X_tr, y_tr = digits_split(copy=False)[:2]
     return X_tr[:PROBE_SIZE], y_tr[:PROBE_SIZE]
 
 
@@ -481,7 +453,7 @@ class _ClippedStep:
 
 @functools.lru_cache(maxsize=16)
 def _digits_run(activation, depth, scale, lr, epochs, max_norm, seed):
-    X_tr, y_tr, X_val, y_val, X_te, y_te = _split()
+    X_tr, y_tr, X_val, y_val, X_te, y_te = digits_split(copy=False)
     net = scaled_mlp(depth, activation, scale, seed=seed)
     loss_fn = CrossEntropyLoss()
     X_probe, y_probe = probe_batch()

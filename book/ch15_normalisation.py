@@ -40,7 +40,7 @@ from matplotlib.ticker import FixedLocator, NullLocator
 
 from nnlib._checks import check_int, check_positive
 from nnlib.core import Sequential
-from nnlib.data import digits, train_val_test_split
+from nnlib.data import digits
 from nnlib.layers import Linear, ReLU
 from nnlib.losses import CrossEntropyLoss
 from nnlib.normalization import BatchNorm1d, LayerNorm
@@ -49,6 +49,7 @@ from nnlib.plot import COLORS
 from nnlib.train import fit
 
 from . import live
+from .shared import digits_split
 
 __all__ = [
     "NORMS", "NORM_LABELS", "WIDTH", "DEPTH", "EPOCHS", "BATCH_SIZE", "LR_SLIDER", "LR_GRID",
@@ -107,31 +108,6 @@ def _fmt_lr(lr) -> str:
 # --------------------------------------------------------------------------------------------
 # data, network, training runs
 # --------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def _split():
-    parts = train_val_test_split(*digits(), rng=0)
-    for a in parts:
-        a.setflags(write=False)
-    return parts
-
-
-def digits_split():
-    """The digits split used by every run: ``train_val_test_split(*digits(), rng=0)``.
-
-    Returns
-    -------
-    X_tr, y_tr, X_val, y_val, X_te, y_te : ndarrays (copies)
-        1,259, 270 and 268 examples (70 / 15 / 15 %, stratified), pixels in [0, 1].
-
-    Examples
-    --------
-    >>> X_tr, y_tr, X_val, y_val, X_te, y_te = digits_split()
-    >>> X_tr.shape, X_val.shape, X_te.shape
-    ((1259, 64), (270, 64), (268, 64))
-    """
-    return tuple(a.copy() for a in _split())
-
-
 def make_mlp(norm="batch", width=WIDTH, depth=DEPTH, seed=0) -> Sequential:
     """A ReLU network 64 -> [width] * depth -> 10 with an optional normalisation layer.
 
@@ -213,7 +189,7 @@ class Run(NamedTuple):
 
 @functools.cache
 def _train(norm, lr, epochs, batch_size, seed) -> Run:
-    X_tr, y_tr, X_val, y_val, _, _ = _split()
+    X_tr, y_tr, X_val, y_val, _, _ = digits_split(copy=False)
     net = make_mlp(norm, seed=seed)
     norms = [float(np.linalg.norm(net[0].weight.data))]
 
@@ -475,7 +451,7 @@ def draw_motivation(lr=1.0, units=6, batch=64) -> Figure:
     ax.set_title(f"(a) Training at η = {_fmt_lr(lr)}", fontsize=12)
     ax.legend(loc="lower left", fontsize=10)
 
-    X_tr = _split()[0]
+    X_tr = digits_split(copy=False)[0]
     W = trained_network("batch", lr)[0].weight.data      # the trained first layer
     z = X_tr[:batch] @ W[:units].T                       # its output, before batch norm
     z_hat = (z - z.mean(axis=0)) / np.sqrt(z.var(axis=0) + EPS)

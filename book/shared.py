@@ -10,12 +10,15 @@ imports another chapter's module:
 - :func:`one_blas_thread`: a context in which numpy's matrix products use one thread.
 - :func:`time_call` (best of n) and :func:`median_time` (median of n): the two ways the book
   times a piece of code.
+- :func:`digits_split`: the book's split of the 8x8 digits (70 / 15 / 15 %, stratified, seed 0),
+  which the chapters that train on the digits share.
 - Figure sizes in inches for the book's column (:data:`FIG_SINGLE`, :data:`FIG_WIDE`, ...).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from dataclasses import dataclass
 
@@ -23,12 +26,13 @@ import numpy as np
 
 from nnlib._checks import check_int
 from nnlib.core import Sequential
+from nnlib.data import digits, train_val_test_split
 from nnlib.layers import Linear, Sigmoid
 
 __all__ = [
     "WorkedExample", "WORKED", "worked_network",
     "XOR_W1", "XOR_B1", "XOR_W2", "XOR_B2",
-    "one_blas_thread", "get_clock", "time_call", "median_time",
+    "one_blas_thread", "get_clock", "time_call", "median_time", "digits_split",
     "FIG_SINGLE", "FIG_WIDE", "FIG_TALL", "FIG_SQUARE",
 ]
 
@@ -231,3 +235,43 @@ def median_time(fn, repeats=5, clock="wall", one_thread=False, warmup=0) -> floa
     """
     warmup = check_int(warmup, "median_time", "warmup", minimum=0)
     return float(np.median(_times(fn, repeats, clock, one_thread, warmup, "median_time")))
+
+
+# --------------------------------------------------------------------------------------------
+# the 8x8 digits, split once for every chapter that trains on them
+# --------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _digits_split():
+    parts = train_val_test_split(*digits(), rng=0)
+    for a in parts:
+        a.setflags(write=False)
+    return parts
+
+
+def digits_split(copy: bool = True):
+    """The book's split of the 8x8 digits: 70 % training, 15 % validation, 15 % test.
+
+    The split is ``nnlib.data.train_val_test_split(*digits(), rng=0)`` (stratified), computed
+    once per process.
+
+    Parameters
+    ----------
+    copy : bool
+        True (the default): fresh copies, which a caller may change. False: the shared
+        read-only arrays themselves (no copy; for code that only reads them).
+
+    Returns
+    -------
+    X_train, y_train, X_val, y_val, X_test, y_test : ndarray
+        Pixels in [0, 1], labels 0 to 9: 1,259, 270 and 268 examples.
+
+    Examples
+    --------
+    >>> X_tr, y_tr, X_val, y_val, X_te, y_te = digits_split()
+    >>> X_tr.shape, X_val.shape, X_te.shape
+    ((1259, 64), (270, 64), (268, 64))
+    >>> digits_split(copy=False)[0].flags.writeable
+    False
+    """
+    parts = _digits_split()
+    return tuple(a.copy() for a in parts) if copy else parts
