@@ -530,12 +530,14 @@ def _output_stats(layer, a) -> dict:
     """Mean and standard deviation of a layer's output a, and the fraction of dead or
     saturated units where the layer's class says how to count them."""
     flat = np.asarray(a).reshape(len(a), -1)  # (m, units)
-    mean = float(flat.mean())
-    centred = (flat - mean).ravel()
-    std = math.sqrt(float(centred @ centred) / max(centred.size, 1))  # np.std, a bit sooner
+    size = max(flat.size, 1)
+    mean = float(flat.sum()) / size           # np.mean, without its bookkeeping (fit calls
+    centred = (flat - mean).ravel()           # this every epoch for every layer)
+    std = math.sqrt(float(centred @ centred) / size)
     stats = {"mean": mean, "std": std}
     if layer.units_can_die:  # a unit is dead when its output is 0 for every example
-        stats["dead_fraction"] = float(np.mean(~np.any(flat > 0, axis=0)))
+        alive = np.any(flat > 0, axis=0)
+        stats["dead_fraction"] = float(alive.size - np.count_nonzero(alive)) / max(alive.size, 1)
     if layer.saturated_outside is not None:
         low, high = layer.saturated_outside
         saturated = np.count_nonzero((flat < low) | (flat > high))
