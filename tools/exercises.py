@@ -561,8 +561,13 @@ def grade_in_process(nb: dict, tests_dir: Path, *, cell_timeout: float = 60.0
     use_alarm = threading.current_thread() is threading.main_thread()
     # The notebook's setup cell sets the book's matplotlib style (plot.use_book_style): restore
     # the caller's rcParams afterwards, as the notebook's own kernel would never have shared them.
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread, as the batch grader runs a submission (tools/grading.py); with a
+    # second process busy on the other core, more threads only wait for each other.
     with tempfile.TemporaryDirectory(prefix="grade-in-process-") as tmp, \
-            warnings.catch_warnings(), np.errstate(**np.geterr()), matplotlib.rc_context():
+            warnings.catch_warnings(), np.errstate(**np.geterr()), matplotlib.rc_context(), \
+            threadpool_limits(1):
         Path(tmp, "submission.ipynb").write_text(json.dumps(nb), encoding="utf-8")
         warnings.simplefilter("ignore")   # the student's warnings; tests set their own filters
         os.chdir(tmp)
