@@ -536,6 +536,31 @@ def with_answers(nb: dict, answers: dict[str, str]) -> dict:
     return nb
 
 
+class LibraryLeftChanged(RuntimeError):
+    """A set's tests (or the notebook) left one of nnlib's functions replaced."""
+
+
+def _nnlib_code() -> dict:
+    """Every function of nnlib (module level and in classes) with its code object: own()
+    switches functions off by swapping ``__code__``, and must put every one back."""
+    import inspect
+
+    import nnlib
+
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if not (name == "nnlib" or name.startswith("nnlib.")) or module is None:
+            continue
+        for value in list(vars(module).values()):
+            members = vars(value).values() if inspect.isclass(value) else (value,)
+            for f in members:
+                f = getattr(f, "__func__", f)   # staticmethod, classmethod
+                if inspect.isfunction(f) and f.__module__.startswith("nnlib"):
+                    found[f] = f.__code__
+    del nnlib
+    return found
+
+
 def grade_in_process(nb: dict, tests_dir: Path, *, cell_timeout: float = 60.0
                      ) -> dict[str, QuestionResult]:
     """Grade a notebook the way ``otter run`` does, without a kernel (see the module docstring).
@@ -556,6 +581,7 @@ def grade_in_process(nb: dict, tests_dir: Path, *, cell_timeout: float = 60.0
     tests_dir = Path(tests_dir).resolve()
     old_cwd = os.getcwd()
     old_recursion_limit = sys.getrecursionlimit()   # a submission may raise it: not for us
+    library_code = _nnlib_code()
     out = _CappedWriter()
     ns: dict = {"__name__": "__main__"}
     use_alarm = threading.current_thread() is threading.main_thread()
@@ -608,8 +634,15 @@ def grade_in_process(nb: dict, tests_dir: Path, *, cell_timeout: float = 60.0
             Checker.clear_results()
             os.chdir(old_cwd)
             sys.setrecursionlimit(old_recursion_limit)
+            changed = [f for f, code in library_code.items() if f.__code__ is not code]
+            for f in changed:
+                f.__code__ = library_code[f]
             if "matplotlib.pyplot" in sys.modules:
                 sys.modules["matplotlib.pyplot"].close("all")
+    if changed:
+        names = ", ".join(sorted(f"{f.__module__}.{f.__qualname__}" for f in changed))
+        raise LibraryLeftChanged(f"grading left nnlib's {names} replaced (restored now); a "
+                                 f"student's later cells would have seen it switched off")
     return {name: QuestionResult(name, float(tf.score), float(tf.possible),
                                  tf.summary(public_only=True), tf.summary())
             for name, tf in sorted(results.results.items())}

@@ -241,6 +241,21 @@ def test_grade_in_process_scores_and_feedback(tiny):
     assert r.score == 2.0
 
 
+def test_grade_in_process_refuses_to_leave_nnlib_switched_off(tiny):
+    """own() switches nnlib's functions off by swapping their code; a test that forgets to put
+    one back (set 15 did, for a method two classes share) would break every later cell and
+    test in the process. The check restores it and says which."""
+    from nnlib.normalization import GroupNorm
+
+    before = GroupNorm.forward.__code__
+    nb = ex.with_answers(tiny.student_notebook(), {"q1": "def double(x):\n    return 2 * x"})
+    nb["cells"].insert(1, _code("from nnlib.normalization import GroupNorm\n"
+                                "GroupNorm.forward.__code__ = (lambda self, x: x).__code__"))
+    with pytest.raises(ex.LibraryLeftChanged, match="_PerExampleGroupNorm.forward replaced"):
+        ex.grade_in_process(nb, tiny.tests)
+    assert GroupNorm.forward.__code__ is before
+
+
 def test_check_solutions_fails_when_a_solution_is_wrong(tmp_path):
     src = tmp_path / "src"
     write_source(src, "91_wrong", solution=DOUBLE.replace("2 * x", "3 * x"),
