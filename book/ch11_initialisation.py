@@ -37,14 +37,13 @@ from matplotlib.ticker import FixedLocator, NullLocator
 
 from nnlib import init, probes
 from nnlib._checks import check_choice, check_int, check_positive
-from nnlib.data import digits, standardize, train_val_test_split
 from nnlib.layers import mlp
 from nnlib.losses import CrossEntropyLoss
 from nnlib.optim import SGD
 from nnlib.plot import COLORS
 from nnlib.train import fit
 
-from . import live
+from . import live, shared
 from .shared import one_blas_thread
 
 __all__ = [
@@ -119,13 +118,7 @@ def digits_split() -> DigitsSplit:
     >>> abs(float(s.X_train.mean())) < 1e-12
     True
     """
-    X, y = digits()
-    parts = train_val_test_split(X, y, rng=0)
-    X_tr, X_va, X_te, _, _ = standardize(parts[0], parts[2], parts[4])
-    out = DigitsSplit(X_tr, parts[1], X_va, parts[3], X_te, parts[5])
-    for a in out:
-        a.setflags(write=False)
-    return out
+    return DigitsSplit(*shared.digits_split(copy=False, standardized=True))
 
 
 def probe_batch(m: int = PROBE_M):

@@ -55,7 +55,7 @@ from nnlib.plot import COLORS
 from nnlib.schedules import CosineAnnealingLR, LinearWarmup
 from nnlib.train import accuracy, fit, iterate_minibatches
 
-from . import live
+from . import live, shared
 from .shared import one_blas_thread
 
 __all__ = [
@@ -89,38 +89,21 @@ _GREY = "#777777"
 # --------------------------------------------------------------------------------------------
 # data
 # --------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def _split():
-    X, y = digits()
-    parts = train_val_test_split(X, y, rng=SEED)
-    X_tr, X_val, X_te, _, _ = standardize(parts[0], parts[2], parts[4])
-    out = (X_tr, parts[1], X_val, parts[3], X_te, parts[5])
-    for a in out:
-        a.setflags(write=False)
-    return out
-
-
 def digits_split():
-    """The chapter's split of the 8x8 digits, each pixel standardised with training statistics.
-
-    The split is ``train_val_test_split(*digits(), rng=0)`` (70 / 15 / 15 %, stratified), the
-    one Chapters 5 and 10 use; every pixel is then shifted and scaled to mean 0 and std 1 over
-    the training images (:func:`nnlib.data.standardize`; a pixel that is always 0 stays 0).
-
-    Returns
-    -------
-    X_train, y_train, X_val, y_val, X_test, y_test : ndarray
-        Fresh copies, X of shape (m, 64), labels 0 to 9.
+    """The chapter's split of the 8x8 digits, each pixel standardised with training statistics:
+    :func:`book.shared.digits_split` with ``standardized=True`` (fresh copies).
 
     Examples
     --------
     >>> X_tr, y_tr, X_val, y_val, X_te, y_te = digits_split()
     >>> X_tr.shape, X_val.shape, X_te.shape
     ((1259, 64), (270, 64), (268, 64))
-    >>> bool(np.allclose(X_tr.mean(axis=0), 0.0))
-    True
     """
-    return tuple(a.copy() for a in _split())
+    return shared.digits_split(standardized=True)
+
+
+def _split():
+    return shared.digits_split(copy=False, standardized=True)
 
 
 @functools.lru_cache(maxsize=1)

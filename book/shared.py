@@ -26,7 +26,7 @@ import numpy as np
 
 from nnlib._checks import check_int
 from nnlib.core import Sequential
-from nnlib.data import digits, train_val_test_split
+from nnlib.data import digits, standardize, train_val_test_split
 from nnlib.layers import Linear, Sigmoid
 
 __all__ = [
@@ -240,15 +240,18 @@ def median_time(fn, repeats=5, clock="wall", one_thread=False, warmup=0) -> floa
 # --------------------------------------------------------------------------------------------
 # the 8x8 digits, split once for every chapter that trains on them
 # --------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def _digits_split():
+@functools.lru_cache(maxsize=2)
+def _digits_split(standardized):
     parts = train_val_test_split(*digits(), rng=0)
+    if standardized:
+        X_tr, X_val, X_te, _, _ = standardize(parts[0], parts[2], parts[4])
+        parts = (X_tr, parts[1], X_val, parts[3], X_te, parts[5])
     for a in parts:
         a.setflags(write=False)
     return parts
 
 
-def digits_split(copy: bool = True):
+def digits_split(copy: bool = True, standardized: bool = False):
     """The book's split of the 8x8 digits: 70 % training, 15 % validation, 15 % test.
 
     The split is ``nnlib.data.train_val_test_split(*digits(), rng=0)`` (stratified), computed
@@ -259,11 +262,15 @@ def digits_split(copy: bool = True):
     copy : bool
         True (the default): fresh copies, which a caller may change. False: the shared
         read-only arrays themselves (no copy; for code that only reads them).
+    standardized : bool
+        False (the default): pixels in [0, 1]. True: every pixel shifted and scaled to mean 0
+        and std 1 over the training images (:func:`nnlib.data.standardize`; a pixel that is
+        always 0 stays 0), the inputs the variance arguments of Chapters 11 and 16 assume.
 
     Returns
     -------
     X_train, y_train, X_val, y_val, X_test, y_test : ndarray
-        Pixels in [0, 1], labels 0 to 9: 1,259, 270 and 268 examples.
+        X of shape (m, 64), labels 0 to 9: 1,259, 270 and 268 examples.
 
     Examples
     --------
@@ -272,6 +279,8 @@ def digits_split(copy: bool = True):
     ((1259, 64), (270, 64), (268, 64))
     >>> digits_split(copy=False)[0].flags.writeable
     False
+    >>> bool(np.allclose(digits_split(standardized=True)[0].mean(axis=0), 0.0))
+    True
     """
-    parts = _digits_split()
+    parts = _digits_split(bool(standardized))
     return tuple(a.copy() for a in parts) if copy else parts
