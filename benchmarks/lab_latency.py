@@ -55,10 +55,13 @@ PROBE = """
 def measure(page, box, moves: int) -> list[float]:
     """Key presses on the box's main control; the delay until its image changed, in ms."""
     page.evaluate(PROBE)
-    control = box.locator(".widget-slider .noUi-handle, .widget-hslider .noUi-handle, "
-                          "select, input[type=checkbox]").first
+    control = box.locator(".nnb-live-main .noUi-handle, .nnb-live-main select, "
+                          ".nnb-live-main input[type=checkbox]").first
     control.scroll_into_view_if_needed()
     tag = control.evaluate("el => el.tagName.toLowerCase()")
+    # a slider at its maximum (a default at the end of the range) moves left first
+    at_max = tag == "div" and control.get_attribute("aria-valuenow") == \
+        control.get_attribute("aria-valuemax")
     times = []
     for i in range(moves + 1):
         page.evaluate("() => { window.__nnb.down = 0; window.__nnb.changed = 0; }")
@@ -70,12 +73,13 @@ def measure(page, box, moves: int) -> list[float]:
         elif tag == "input":
             control.click()
         else:
-            page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+            page.keyboard.press("ArrowRight" if (i % 2 == 0) != at_max else "ArrowLeft")
         try:
             page.wait_for_function("() => window.__nnb.changed > window.__nnb.down && "
                                    "window.__nnb.down > 0", timeout=15_000)
         except Exception:  # noqa: BLE001 - a move that never redraws is reported, not fatal
-            times.append(float("nan"))
+            if i > 0:
+                times.append(float("nan"))
             continue
         ms = page.evaluate("() => window.__nnb.changed - window.__nnb.down")
         if i > 0:  # the first move warms caches up
@@ -145,8 +149,9 @@ def main(argv=None) -> int:
             kernel = callback_times(name)
             for i in range(boxes.count()):
                 box = boxes.nth(i)
-                title = list(kernel)[i] if i < len(kernel) and "error" not in kernel \
-                    else f"experiment {i + 1}"
+                title = box.evaluate("el => ([...el.classList].find(c => "
+                                     "c.startsWith('nnb-live-exp-')) || '').slice(13)") \
+                    or f"experiment {i + 1}"
                 times = measure(page, box, args.moves)
                 good = [t for t in times if t == t]
                 rows.append((name, title, statistics.median(good) if good else float("nan"),

@@ -885,6 +885,8 @@ class _LiveWidget:
                                    f"{html.escape(exp.caption)}</div>"))
         self.box = w.VBox(children, layout=w.Layout(width="100%"))
         self.box.add_class("nnb-live")
+        self.box.add_class(f"nnb-live-exp-{exp.name}")      # which experiment (benchmarks)
+        self.controls[exp.main].add_class("nnb-live-main")  # the control a reader moves first
         for control in self.controls.values():
             control.observe(self._changed, names="value")
         self._traitlets = traitlets
