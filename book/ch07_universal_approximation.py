@@ -1707,19 +1707,12 @@ def width_slider(value=16, widths=WIDTHS, description="hidden units"):
     >>> s.value, s.continuous_update
     (8, False)
     """
-    import ipywidgets as w
-
-    widths = tuple(widths)
-    if value not in widths:
-        raise ValueError(f"width_slider: expected value to be one of {widths}, got {value!r}.")
-    return w.SelectionSlider(options=widths, value=value, description=description,
-                             continuous_update=False, style={"description_width": "initial"},
-                             layout=w.Layout(width="320px", margin="2px 16px 2px 0px"))
+    return live.selection_slider(value, widths, description, where="width_slider")
 
 
 @dataclass
-class WidthSlider(live.IntSlider):
-    """A :class:`book.live.IntSlider` whose stops are the trained widths 1, 2, 4, ..., 128.
+class WidthSlider(live.Stops):
+    """A :class:`book.live.Stops` whose stops are the trained widths 1, 2, 4, ..., 128.
 
     The website's slider steps through them (as through any ``web`` grid); in the notebook
     the widget is a selection slider over the same values, so no stop lands on a width that
@@ -1732,12 +1725,6 @@ class WidthSlider(live.IntSlider):
     """
 
     options: tuple = WIDTHS
-
-    def values(self):
-        return list(self.options)
-
-    def widget(self):
-        return width_slider(self.value, self.options, self.label)
 
 
 _FIT = COLORS[0]        # blue: the median run

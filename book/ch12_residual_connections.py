@@ -722,19 +722,12 @@ def depth_slider(value=16, depths=DEPTHS, description="depth D"):
     >>> s.value, s.continuous_update
     (8, False)
     """
-    import ipywidgets as w
-
-    depths = tuple(depths)
-    if value not in depths:
-        raise ValueError(f"depth_slider: expected value to be one of {depths}, got {value!r}.")
-    return w.SelectionSlider(options=depths, value=value, description=description,
-                             continuous_update=False, style={"description_width": "initial"},
-                             layout=w.Layout(width="320px", margin="2px 16px 2px 0px"))
+    return live.selection_slider(value, depths, description, where="depth_slider")
 
 
 @dataclass
-class DepthSlider(live.IntSlider):
-    """A :class:`book.live.IntSlider` whose stops are the trained depths :data:`DEPTHS`.
+class DepthSlider(live.Stops):
+    """A :class:`book.live.Stops` whose stops are the trained depths :data:`DEPTHS`.
 
     The website's slider steps through them, and the notebook's widget is a selection slider
     over the same values, so no stop lands on a depth that was not trained in advance.
@@ -746,12 +739,6 @@ class DepthSlider(live.IntSlider):
     """
 
     options: tuple = DEPTHS
-
-    def values(self):
-        return list(self.options)
-
-    def widget(self):
-        return depth_slider(self.value, self.options, self.label)
 
 
 def _ratio_text(r):

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
-    "Slider", "IntSlider", "LogSlider", "Choice", "Toggle", "Play",
+    "Slider", "IntSlider", "Stops", "selection_slider", "LogSlider", "Choice", "Toggle", "Play",
     "LiveFigure", "Renderer", "Experiment", "ExperimentError", "small_multiples",
     "MAX_FRAMES", "BUILD_ENV",
 ]
@@ -159,6 +159,36 @@ class IntSlider(_Control):
         from nnlib import widgets
 
         return widgets.int_slider(self.value, self.lo, self.hi, self.step, self.label)
+
+
+@dataclass
+class Stops(IntSlider):
+    """An integer that takes only the values ``options`` (the widths or depths trained in
+    advance): the website's slider steps through them, and the notebook's widget is a
+    selection slider over the same values (:func:`selection_slider`), so no stop lands on a
+    value that was not prepared."""
+
+    options: tuple = ()
+
+    def values(self):
+        return list(self.options)
+
+    def widget(self):
+        return selection_slider(self.value, self.options, self.label)
+
+
+def selection_slider(value, options, description="", where="selection_slider"):
+    """An ipywidgets SelectionSlider over ``options`` that reports a change only on release,
+    in the book's control style; ``where`` names the caller in the error for a value that is
+    not one of the options."""
+    import ipywidgets as w
+
+    options = tuple(options)
+    if value not in options:
+        raise ValueError(f"{where}: expected value to be one of {options}, got {value!r}.")
+    return w.SelectionSlider(options=options, value=value, description=description,
+                             continuous_update=False, style={"description_width": "initial"},
+                             layout=w.Layout(width="320px", margin="2px 16px 2px 0px"))
 
 
 @dataclass
